@@ -1,0 +1,231 @@
+"""The `shuping` command line: parse arguments, make one library call, render, exit.
+
+Exit codes (TEMPLATE.md section 6): 0 done; 1 problems in the workbook or a part
+failed; 2 the input cannot be used (missing, not a workbook, a usage error).
+JSON goes to stdout as UTF-8 whatever the console's codepage; no traceback ever
+reaches a clerk (set SHUPING_DEBUG=1 to see one).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional, Sequence
+
+import typer
+
+from .errors import ShupingError
+from .issues import Issue, has_errors, issues_to_json, render_issue
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+    help="述评（shuping）：述职评议会的检查、计票、排名与等次。\n\n例：shuping demo",
+)
+
+WorkbookPath = Annotated[Path, typer.Argument(help="工作簿文件（.xlsx）", show_default=False)]
+OutDir = Annotated[Optional[Path], typer.Option("-o", "--out", help="输出文件夹（默认：工作簿旁的 <文件名>_成果/）")]
+JsonOut = Annotated[Optional[str], typer.Option("--json", help="把结果写成 JSON 文件；写 - 表示只向标准输出打印 JSON")]
+Force = Annotated[bool, typer.Option("--force", help="文件已存在时覆盖")]
+
+MAX_SHOWN_PER_CODE = 50
+
+
+def _stdout_console():
+    from rich.console import Console
+
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+
+
+def emit_json(data: Any) -> None:
+    """UTF-8 bytes on stdout, whatever the console's codepage."""
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is not None:
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
+    else:
+        sys.stdout.write(text)
+
+
+def print_issues(issues: Sequence[Issue], console=None) -> None:
+    """A readable Chinese table: level, place, message; long runs of one code folded."""
+    from rich.table import Table
+
+    console = console or _stderr_console()
+    if not issues:
+        return
+    table = Table(show_header=True, header_style="bold", show_lines=False, box=None, pad_edge=False)
+    table.add_column("级别", no_wrap=True)
+    table.add_column("位置", no_wrap=True)
+    table.add_column("问题")
+    shown: Counter[str] = Counter()
+    for issue in issues:
+        shown[issue.code] += 1
+        if shown[issue.code] > MAX_SHOWN_PER_CODE:
+            continue
+        style = "red" if issue.is_error else "yellow"
+        place = render_issue(issue).split("：", 1)[0]
+        table.add_row(f"[{style}]{issue.level.label}[/]", place, issue.message)
+    console.print(table)
+    for code, count in shown.items():
+        if count > MAX_SHOWN_PER_CODE:
+            console.print(f"（{code} 类问题共 {count} 处，以上只列出前 {MAX_SHOWN_PER_CODE} 处）")
+
+
+def summary_line(issues: Sequence[Issue]) -> str:
+    errors = sum(i.is_error for i in issues)
+    warnings = len(issues) - errors
+    if not issues:
+        return "检查完毕：没有发现问题。"
+    return f"检查完毕：{errors} 个错误，{warnings} 个警告。" + ("请按上表逐条改正后再计票。" if errors else "")
+
+
+def guarded(command: Callable) -> Callable:
+    """Map ShupingError to its exit code and any other exception to one Chinese line."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except ShupingError as exc:
+            _stderr_console().print(f"[red]错误：[/]{exc}")
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            _stderr_console().print("已中断，未做任何改动。")
+            raise typer.Exit(1) from None
+        except Exception as exc:  # a bug: the clerk gets one line, a developer the traceback
+            if os.environ.get("SHUPING_DEBUG"):
+                raise
+            _stderr_console().print(
+                f"[red]内部错误：[/]{type(exc).__name__}: {exc}\n请把这条信息和工作簿反馈给开发人员"
+                "（设置环境变量 SHUPING_DEBUG=1 可看到详细信息）。")
+            raise typer.Exit(1) from None
+    return wrapper
+
+
+@app.command()
+@guarded
+def new(path: WorkbookPath,
+        demo: Annotated[bool, typer.Option("--demo", help="填入一次完整的示例会议（11位述职人、约150张票）")] = False,
+        force: Force = False) -> None:
+    """生成空白的述职评议工作簿模板（或 --demo 示例）。
+
+    例：shuping new 2024述职评议.xlsx
+    """
+    from .api import new_workbook
+
+    written = new_workbook(path, demo=demo, force=force)
+    _stdout_console().print(f"已生成：{written}")
+
+
+@app.command()
+@guarded
+def check(path: WorkbookPath,
+          as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出问题清单")] = False) -> None:
+    """检查工作簿，一次列出所有问题（不修改工作簿）。
+
+    例：shuping check 2024述职评议.xlsx --json
+    """
+    from .api import check_workbook
+
+    _, issues = check_workbook(path)
+    if as_json:
+        emit_json(issues_to_json(issues))
+    else:
+        console = _stdout_console()
+        print_issues(issues, console)
+        console.print(summary_line(issues))
+    raise typer.Exit(1 if has_errors(issues) else 0)
+
+
+def print_ranking(result, console) -> None:
+    from rich.table import Table
+
+    from .report import ranking_rows
+
+    table = Table(title=result.book.meeting.title or "计票结果", header_style="bold")
+    for header in ("排名", "编号", "姓名", "党组织", "得分", "好评率", "等次"):
+        table.add_column(header, justify="right" if header in ("排名", "得分", "好评率") else "left")
+    for row in ranking_rows(result):
+        table.add_row(*row)
+    console.print(table)
+    t = result.total
+    console.print(f"发放 {t.issued if t.issued is not None else '—'} 张，回收 {t.returned} 张，"
+                  f"废票 {t.void} 张，空白票 {t.blank} 张，有效票 {t.valid} 张。")
+
+
+@app.command(name="tally")
+@guarded
+def tally_command(path: WorkbookPath, out: OutDir = None, json_out: JsonOut = None) -> None:
+    """计票：统计各项评价、好评率、综合得分、排名和等次，写出计票汇总表（不修改工作簿）。
+
+    例：shuping tally 2024述职评议.xlsx -o 结果 --json 结果.json
+    """
+    from .api import run_tally
+
+    only_json = json_out == "-"
+    run = run_tally(path, out=out, json_file=json_out)
+    if run.result is None:
+        if only_json:
+            emit_json({**issues_to_json(run.issues), "refused": True})
+        else:
+            print_issues(run.issues)
+            _stderr_console().print("[red]工作簿中有错误，未计票。[/]" + summary_line(run.issues))
+        raise typer.Exit(1)
+    if only_json:
+        emit_json(run.json)
+        raise typer.Exit(0)
+    console = _stdout_console()
+    print_ranking(run.result, console)
+    if run.issues:
+        print_issues(run.issues, console)
+    for output in run.outputs:
+        console.print(f"已写出：{output}")
+
+
+@app.command()
+@guarded
+def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹（默认 ./shuping-demo）")] = None) -> None:
+    """演示：生成示例工作簿并依次运行现有的每一步，告诉你结果在哪里。
+
+    例：shuping demo 演示
+    """
+    from .api import run_demo
+
+    run = run_demo(folder)
+    console = _stdout_console()
+    console.print(f"1. 生成示例工作簿：{run.workbook}")
+    console.print(f"2. 检查数据：{summary_line(run.check_issues)}")
+    if run.tally.result is None:
+        print_issues(run.tally.issues, console)
+        raise typer.Exit(1)
+    console.print("3. 计票：")
+    print_ranking(run.tally.result, console)
+    for output in run.tally.outputs:
+        console.print(f"   已写出：{output}")
+    console.print("用 Excel 打开上面的工作簿和计票汇总表即可查看；可以修改示例工作簿后再运行 "
+                  f"shuping check / shuping tally 试试。")
+
+
+def main() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8")  # type: ignore[attr-defined]
+        except (AttributeError, ValueError):
+            pass
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,120 @@
+"""The demo meeting: a full, realistic workbook's contents as plain rows.
+
+11 reporters (5 现场 + 6 书面), 3 areas, 3 evaluator categories with weights and 发放票数,
+about 150 forms typed the messy way clerks type them (1-4 / A-D / full-width codes,
+stray spaces, blanks, 多选, one void form, one blank form), and the chair's comments.
+Deterministic: the same seed gives the same workbook.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import random
+from typing import Any
+
+from . import schema as S
+from .demo_data import DEMO_COMMENTS, DEMO_REPORTERS
+
+DEMO_SEED = 20240118
+DEMO_CATEGORIES = (
+    # 类别, 权重, 发放票数, 回收票数
+    ("区委常委及领导小组成员", "40%", 18, 17),
+    ("两代表一委员", "30%", 45, 43),
+    ("党员干部群众代表", "30%", 95, 90),
+)
+# Each reporter's leaning: probabilities of 好, 较好, 一般, 差 on the overall item.
+_LEANING = {
+    "01": (0.82, 0.15, 0.03, 0.00), "02": (0.70, 0.24, 0.05, 0.01), "03": (0.62, 0.30, 0.07, 0.01),
+    "04": (0.55, 0.33, 0.10, 0.02), "05": (0.74, 0.20, 0.05, 0.01), "06": (0.50, 0.36, 0.12, 0.02),
+    "07": (0.66, 0.27, 0.06, 0.01), "08": (0.45, 0.38, 0.14, 0.03), "09": (0.78, 0.18, 0.04, 0.00),
+    "10": (0.20, 0.38, 0.34, 0.08), "11": (0.40, 0.40, 0.16, 0.04),
+}
+_SPELLINGS = {
+    1: ("好", "1", "A", "a", "１", "Ａ"), 2: ("较好", "2", "B", "b", "２", "Ｂ"),
+    3: ("一般", "3", "C", "c", "３", "Ｃ"), 4: ("差", "4", "D", "d", "４", "Ｄ"),
+}
+
+
+def _typed(rng: random.Random, code: int) -> Any:
+    """How a clerk types a grade: mostly the word, sometimes 1-4 / A-D, now and then
+    full-width or with stray spaces, and digits sometimes as numbers."""
+    roll = rng.random()
+    word, digit, upper, lower, wide_digit, wide_letter = _SPELLINGS[code]
+    if roll < 0.70:
+        return word
+    if roll < 0.78:
+        return code  # a number typed into the cell
+    if roll < 0.84:
+        return upper
+    if roll < 0.88:
+        return lower
+    if roll < 0.92:
+        return wide_digit
+    if roll < 0.95:
+        return wide_letter
+    return f" {word}\u3000" if roll < 0.98 else f"{digit} "
+
+
+def demo_ballots(rng: random.Random, items: int) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for category, _weight, _issued, returned in DEMO_CATEGORIES:
+        for number in range(1, returned + 1):
+            row: list[Any] = [number, category, None]
+            for reporter_id, *_ in DEMO_REPORTERS:
+                leaning = _LEANING[reporter_id]
+                for item in range(items):
+                    # single items lean a little more towards 较好 than the overall one
+                    weights = leaning if item == 0 else (leaning[0] * 0.95, leaning[1] * 1.1, *leaning[2:])
+                    roll = rng.random()
+                    if roll < 0.015:
+                        row.append(None)            # 弃权: left blank
+                    elif roll < 0.019:
+                        row.append(S.OVERVOTE if rng.random() < 0.7 else "多")
+                    else:
+                        code = rng.choices((1, 2, 3, 4), weights=weights)[0]
+                        row.append(_typed(rng, code))
+            if rng.random() < 0.05:
+                row[2] = "否"
+            rows.append(row)
+    # One void form (a mark for everyone in one column) and one blank form, as on paper.
+    void_row = next(i for i, r in enumerate(rows) if r[1] == DEMO_CATEGORIES[2][0] and r[0] == 17)
+    rows[void_row][2] = "是"
+    blank_row = next(i for i, r in enumerate(rows) if r[1] == DEMO_CATEGORIES[1][0] and r[0] == 30)
+    rows[blank_row][3:] = [None] * (len(rows[blank_row]) - 3)
+    return rows
+
+
+def demo_sheets() -> dict[str, list[list[Any]]]:
+    """Rows below the header of each input sheet (评议票: rows from row 3)."""
+    rng = random.Random(DEMO_SEED)
+    items = [name for name, _, _ in S.DEFAULT_ITEMS]
+    title = "某某区2023年度党（工）委书记推动落实全面从严治党主体责任述职评议会"
+    return {
+        S.SHEET_MEETING: [
+            [S.MEETING_TITLE, title], [S.MEETING_YEAR, "2023"], [S.MEETING_DATE, _dt.date(2024, 1, 18)],
+            [S.MEETING_ORGANIZER, "中共某某区委组织部"], [S.MEETING_DOC_NUMBER, "某组通〔2024〕5号"],
+            [S.MEETING_DEADLINE_DAYS, 30], [S.MEETING_CONTACT, "周文静"], [S.MEETING_PHONE, "0771-5551234"],
+        ],
+        S.SHEET_REPORTERS: [
+            [rid, org, name, title_, mode, f"r{rid}@units.example.cn", ""]
+            for rid, org, name, title_, mode in DEMO_REPORTERS
+        ],
+        S.SHEET_ITEMS: [list(row) for row in S.DEFAULT_ITEMS],
+        S.SHEET_CATEGORIES: [[name, weight, issued] for name, weight, issued, _ in DEMO_CATEGORIES],
+        S.SHEET_PARAMS: [list(row) for row in S.PARAM_DEFAULTS],
+        S.SHEET_RULES: [list(row) for row in S.DEFAULT_RULES],
+        S.SHEET_BALLOTS: demo_ballots(rng, len(items)),
+        S.SHEET_COMMENTS: [
+            [rid, S.AREA_GENERAL, *DEMO_COMMENTS[rid], "区委书记"] for rid, *_ in DEMO_REPORTERS
+        ],
+        S.SHEET_MAIL: [
+            [S.MAIL_SERVER, "smtp.example.gov.cn"], [S.MAIL_PORT, 465], [S.MAIL_ENCRYPTION, "SSL"],
+            [S.MAIL_SENDER, "zzb@example.gov.cn"], [S.MAIL_USER, "zzb@example.gov.cn"],
+            [S.MAIL_PASSWORD_ENV, "SHUPING_SMTP_PASSWORD"], [S.MAIL_LEADERS, "leader@example.gov.cn"],
+            [S.MAIL_SUBJECT, "{会议名称}反馈意见（{党组织}）"],
+            [S.MAIL_BODY, "{姓名}同志：\n请查收附件中的述职评议反馈意见，并于{整改时限}前完成整改。"],
+        ],
+    }
+
+
+def demo_ballot_reporters() -> list[tuple[str, str]]:
+    return [(rid, name) for rid, _org, name, _title, _mode in DEMO_REPORTERS]

@@ -1,0 +1,1 @@
+"""Adapters: readers and writers. Optional engines are imported inside functions."""

@@ -1,0 +1,603 @@
+"""From sheet rows to records: `parse_book(source) -> (Book, issues)`.
+
+Each `parse_<sheet>` turns one sheet's rows into records and reports every cell it
+cannot understand (never raising on clerk data). Checks across records and sheets are
+in validate.py.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from . import schema as S
+from .issues import Issue, Source, error, warning
+from .model import (Adjudication, BallotSheet, Book, Cap, Category, Comment, Item, Meeting,
+                    Params, RectificationRow, Reporter, Rule)
+from .normalize import (clean_text, grade_code, is_blank, is_percent_text, to_count, to_exact,
+                        to_share, void_flag)
+from .rules import ConditionError, parse_condition
+
+Rows = list[list[Any]]
+
+
+def _cell(row: Sequence[Any], col: int) -> Any:
+    return row[col] if col < len(row) else None
+
+
+def _data_rows(rows: Rows, first: int = 1) -> Iterator[tuple[int, list[Any]]]:
+    """(0-based sheet row, cells) of every row below the header holding anything."""
+    for index in range(first, len(rows)):
+        row = rows[index]
+        if any(not is_blank(v) for v in row):
+            yield index, row
+
+
+def _text(row: Sequence[Any], col: int) -> str:
+    return clean_text(_cell(row, col))
+
+
+def _raw_text(row: Sequence[Any], col: int) -> str:
+    """Free text kept as typed (only trimmed): comments, problems, names of things."""
+    value = _cell(row, col)
+    return "" if value is None else str(value).strip()
+
+
+def check_header(spec: S.SheetSpec, rows: Rows) -> list[Issue]:
+    header = rows[0] if rows else []
+    issues = []
+    for col, expected in enumerate(spec.headers):
+        found = clean_text(_cell(header, col))
+        if found != clean_text(expected):
+            shown = f"“{found}”" if found else "空白"
+            issues.append(error(
+                "HEADER_MISMATCH", Source(spec.name, 0, col),
+                f"表头应为“{expected}”，实际是{shown}；请不要改动或移动表头", expected=expected, found=found))
+    return issues
+
+
+def _choice(row, col, choices, sheet, row_index, code, what, issues, required=True) -> str | None:
+    text = _text(row, col)
+    if not text:
+        if required:
+            issues.append(error(code, Source(sheet, row_index, col),
+                                f"{what}未填写，应为 {' / '.join(choices)}", found=""))
+        return None
+    if text not in choices:
+        issues.append(error(code, Source(sheet, row_index, col),
+                            f"无法识别的{what}“{text}”，应为 {' / '.join(choices)}",
+                            found=text, expected=choices))
+        return None
+    return text
+
+
+def _number(convert: Callable[[Any], Any], row, col, source: Source, code: str, what: str,
+            issues: list[Issue]):
+    try:
+        return convert(_cell(row, col))
+    except ValueError:
+        issues.append(error(code, source.at(col),
+                            f"{what}“{_raw_text(row, col)}”不是有效的数值", found=_raw_text(row, col)))
+        return None
+
+
+# --- key/value sheets ---------------------------------------------------------------
+def _key_values(sheet: str, rows: Rows, keys: Sequence[str], issues: list[Issue]) -> dict[str, tuple[Any, Source]]:
+    values: dict[str, tuple[Any, Source]] = {}
+    known = {clean_text(k): k for k in keys}  # NFKC: （天） and (天) are the same key
+    for index, row in _data_rows(rows):
+        key = _text(row, 0)
+        if key in known:
+            values[known[key]] = (_cell(row, 1), Source(sheet, index, 1))
+        elif key:
+            issues.append(warning("UNKNOWN_SETTING", Source(sheet, index, 0),
+                                  f"不认识的项目“{key}”，将被忽略", found=key))
+    return values
+
+
+def parse_meeting(rows: Rows) -> tuple[Meeting, list[Issue]]:
+    issues: list[Issue] = []
+    values = _key_values(S.SHEET_MEETING, rows, S.MEETING_KEYS, issues)
+
+    def text(key: str) -> str:
+        return clean_text(values.get(key, (None, None))[0])
+
+    deadline = None
+    if S.MEETING_DEADLINE_DAYS in values:
+        raw, source = values[S.MEETING_DEADLINE_DAYS]
+        try:
+            deadline = to_count(raw)
+        except ValueError:
+            issues.append(error("MEETING_BAD_DEADLINE", source,
+                                f"整改期限（天）应为整数天数，实际是“{clean_text(raw)}”", found=clean_text(raw)))
+    if not text(S.MEETING_TITLE):
+        issues.append(warning("MEETING_TITLE_MISSING", Source(S.SHEET_MEETING, None, None),
+                              "会议名称未填写，通知和通报中将缺少会议名称"))
+    date = values.get(S.MEETING_DATE, (None, None))[0]
+    return Meeting(
+        title=text(S.MEETING_TITLE), year=text(S.MEETING_YEAR),
+        date=date if not isinstance(date, str) else clean_text(date) or None,
+        organizer=text(S.MEETING_ORGANIZER), doc_number=text(S.MEETING_DOC_NUMBER),
+        deadline_days=deadline, contact=text(S.MEETING_CONTACT), phone=text(S.MEETING_PHONE),
+    ), issues
+
+
+def parse_mail(rows: Rows) -> tuple[dict[str, Any], list[Issue]]:
+    issues: list[Issue] = []
+    values = _key_values(S.SHEET_MAIL, rows, S.MAIL_KEYS, issues)
+    settings = {key: value for key, (value, _) in values.items()}
+    if S.MAIL_ENCRYPTION in values and not is_blank(values[S.MAIL_ENCRYPTION][0]):
+        text = clean_text(values[S.MAIL_ENCRYPTION][0]).upper()
+        if text not in {c.upper() for c in S.ENCRYPTIONS}:
+            issues.append(error("MAIL_BAD_ENCRYPTION", values[S.MAIL_ENCRYPTION][1],
+                                f"加密方式“{clean_text(values[S.MAIL_ENCRYPTION][0])}”无法识别，应为 "
+                                f"{' / '.join(S.ENCRYPTIONS)}"))
+    if S.MAIL_PORT in values and not is_blank(values[S.MAIL_PORT][0]):
+        try:
+            port = to_count(values[S.MAIL_PORT][0])
+            if not port or port > 65535:
+                raise ValueError
+        except ValueError:
+            issues.append(error("MAIL_BAD_PORT", values[S.MAIL_PORT][1],
+                                f"端口“{clean_text(values[S.MAIL_PORT][0])}”应为 1～65535 的整数"))
+    return settings, issues
+
+
+def parse_params(rows: Rows) -> tuple[Params, list[Issue]]:
+    issues: list[Issue] = []
+    names = [name for name, _, _ in S.PARAM_DEFAULTS]
+    values = _key_values(S.SHEET_PARAMS, rows, names, issues)
+    defaults = {name: value for name, value, _ in S.PARAM_DEFAULTS}
+    got: dict[str, Any] = {}
+    for name in names:
+        if name not in values or is_blank(values[name][0]):
+            issues.append(warning("PARAM_MISSING", Source(S.SHEET_PARAMS, None, None),
+                                  f"参数“{name}”未填写，按默认值 {defaults[name]} 计算", param=name))
+            got[name] = defaults[name]
+            continue
+        raw, source = values[name]
+        if name in S.GRADES:
+            try:
+                value = to_exact(raw)
+                if value is None or value < 0:
+                    raise ValueError
+                got[name] = value
+            except ValueError:
+                issues.append(error("PARAM_BAD_VALUE", source, f"“{name}”的分值应为不小于0的数，实际是“{clean_text(raw)}”",
+                                    param=name))
+        elif name in (S.PARAM_MIN_VOTES, S.PARAM_DECIMALS):
+            try:
+                value = to_count(raw)
+                low, high = (1, 1000) if name == S.PARAM_MIN_VOTES else (0, 6)
+                if value is None or not low <= value <= high:
+                    raise ValueError
+                got[name] = value
+            except ValueError:
+                issues.append(error("PARAM_BAD_VALUE", source,
+                                    f"“{name}”应为 {1 if name == S.PARAM_MIN_VOTES else 0}～"
+                                    f"{1000 if name == S.PARAM_MIN_VOTES else 6} 的整数，实际是“{clean_text(raw)}”",
+                                    param=name))
+        else:
+            text = clean_text(raw)
+            choices = S.PARAM_CHOICES[name]
+            if text not in choices:
+                issues.append(error("PARAM_BAD_VALUE", source,
+                                    f"“{name}”应为 {' / '.join(choices)}，实际是“{text}”", param=name))
+            else:
+                got[name] = text
+    points = tuple(Fraction(got.get(g, defaults[g])) for g in S.GRADES)
+    if all(isinstance(got.get(g), Fraction) or g not in got for g in S.GRADES) and list(points) != sorted(points, reverse=True):
+        issues.append(warning("PARAM_POINTS_ORDER", Source(S.SHEET_PARAMS, None, None),
+                              "分值没有按 好 ≥ 较好 ≥ 一般 ≥ 差 排列，请核对"))
+    return Params(
+        points=points,  # type: ignore[arg-type]
+        min_votes=int(got.get(S.PARAM_MIN_VOTES, defaults[S.PARAM_MIN_VOTES])),
+        decimals=int(got.get(S.PARAM_DECIMALS, defaults[S.PARAM_DECIMALS])),
+        bulletin_rates=got.get(S.PARAM_BULLETIN_RATES, defaults[S.PARAM_BULLETIN_RATES]) == S.YES,
+        notice_rank=got.get(S.PARAM_NOTICE_RANK, defaults[S.PARAM_NOTICE_RANK]) == S.YES,
+        bulletin_order=str(got.get(S.PARAM_BULLETIN_ORDER, defaults[S.PARAM_BULLETIN_ORDER])),
+    ), issues
+
+
+# --- list sheets -----------------------------------------------------------------
+def parse_reporters(rows: Rows) -> tuple[list[Reporter], list[Issue]]:
+    sheet = S.SHEET_REPORTERS
+    issues: list[Issue] = []
+    reporters = []
+    for index, row in _data_rows(rows):
+        source = Source(sheet, index, None)
+        rid = _text(row, 0)
+        name = _text(row, 2)
+        if not rid:
+            issues.append(error("REPORTER_ID_MISSING", source.at(0), "编号未填写（每位述职人需要唯一编号，如 01）"))
+        if not name:
+            issues.append(error("REPORTER_NAME_MISSING", source.at(2), "姓名未填写"))
+        mode = _choice(row, 4, S.MODES, sheet, index, "REPORTER_BAD_MODE", "述职方式", issues, required=False)
+        if not _text(row, 4):
+            issues.append(warning("REPORTER_MODE_MISSING", source.at(4), "述职方式未填写（现场 / 书面）"))
+        email = _text(row, 5)
+        if email and ("@" not in email or " " in email):
+            issues.append(warning("REPORTER_BAD_EMAIL", source.at(5), f"电子邮箱“{email}”格式不对，发送邮件时将跳过"))
+        reporters.append(Reporter(rid, _raw_text(row, 1), name, _raw_text(row, 3), mode, email,
+                                  _raw_text(row, 6), source))
+    if not reporters:
+        issues.append(error("REPORTERS_EMPTY", Source(sheet, None, None), "述职人名单为空，请先填写述职人"))
+    return reporters, issues
+
+
+def _weight(row, col, source, code, issues) -> Fraction | None:
+    try:
+        weight = to_share(_cell(row, col))
+    except ValueError:
+        issues.append(error(code, source.at(col), f"权重“{_raw_text(row, col)}”不是有效的数值（可写 40%、0.4 或 40）",
+                            found=_raw_text(row, col)))
+        return None
+    if weight is not None and weight < 0:
+        issues.append(error(code, source.at(col), f"权重不能为负数：“{_raw_text(row, col)}”"))
+        return None
+    return weight
+
+
+def parse_items(rows: Rows) -> tuple[list[Item], list[Issue]]:
+    sheet = S.SHEET_ITEMS
+    issues: list[Issue] = []
+    items = []
+    for index, row in _data_rows(rows):
+        source = Source(sheet, index, None)
+        name = _text(row, 0)
+        if not name:
+            issues.append(error("ITEM_NAME_MISSING", source.at(0), "评议项目名称未填写"))
+        kind = _choice(row, 1, S.ITEM_TYPES, sheet, index, "ITEM_BAD_TYPE", "类型", issues)
+        items.append(Item(name, kind, _weight(row, 2, source, "ITEM_BAD_WEIGHT", issues), source,
+                          not is_blank(_cell(row, 2))))
+    if not items:
+        issues.append(error("ITEMS_EMPTY", Source(sheet, None, None), "评议项目为空，至少需要一项（如 总体评价）"))
+    return items, issues
+
+
+def parse_categories(rows: Rows) -> tuple[list[Category], list[Issue]]:
+    sheet = S.SHEET_CATEGORIES
+    issues: list[Issue] = []
+    categories = []
+    for index, row in _data_rows(rows):
+        source = Source(sheet, index, None)
+        name = _text(row, 0)
+        if not name:
+            issues.append(error("CATEGORY_NAME_MISSING", source.at(0), "评议人类别名称未填写"))
+        weight = _weight(row, 1, source, "CATEGORY_BAD_WEIGHT", issues)
+        issued = None
+        try:
+            issued = to_count(_cell(row, 2))
+        except ValueError:
+            issues.append(error("CATEGORY_BAD_ISSUED", source.at(2),
+                                f"发放票数应为不小于0的整数，实际是“{_raw_text(row, 2)}”", found=_raw_text(row, 2)))
+        categories.append(Category(name, weight, issued, source, not is_blank(_cell(row, 1))))
+    if not categories:
+        issues.append(error("CATEGORIES_EMPTY", Source(sheet, None, None),
+                            "评议人类别为空，至少需要一类（如 全体参会人员）"))
+    return categories, issues
+
+
+def parse_cap(raw: Any) -> Cap | None:
+    """名额上限: whole number >= 1 = a count; a share (30%, 0.3, "30%") of all reporters."""
+    number = to_exact(raw)
+    if number is None:
+        return None
+    if is_percent_text(raw) or 0 < number < 1:
+        if not 0 < number <= 1:
+            raise ValueError(raw)
+        return Cap(share=number)
+    if number.denominator == 1 and number >= 1:
+        return Cap(count=int(number))
+    raise ValueError(raw)
+
+
+def parse_rules(rows: Rows) -> tuple[list[Rule], list[Issue]]:
+    sheet = S.SHEET_RULES
+    issues: list[Issue] = []
+    rules = []
+    for index, row in _data_rows(rows):
+        source = Source(sheet, index, None)
+        order = _number(to_exact, row, 0, source, "RULE_BAD_ORDER", "顺序", issues)
+        if order is None and is_blank(_cell(row, 0)):
+            issues.append(error("RULE_BAD_ORDER", source.at(0), "顺序未填写（规则按顺序从小到大逐条判断）"))
+        grade = _choice(row, 1, S.GRADES, sheet, index, "RULE_BAD_GRADE", "等次", issues)
+        text = _raw_text(row, 2)
+        condition = None
+        condition_ok = True
+        try:
+            condition = parse_condition(text)
+        except ConditionError as exc:
+            condition_ok = False
+            issues.append(error("RULE_BAD_CONDITION", source.at(2), f"条件“{text}”有误：{exc.message}",
+                                position=exc.position, found=text))
+        cap = None
+        try:
+            cap = parse_cap(_cell(row, 3))
+        except ValueError:
+            issues.append(error("RULE_BAD_CAP", source.at(3),
+                                f"名额上限“{_raw_text(row, 3)}”无效：应为不小于1的整数（人数）或比例（如 30% 或 0.3）",
+                                found=_raw_text(row, 3)))
+        if cap is not None and grade == S.GRADE_POOR:
+            issues.append(error("RULE_CAP_ON_POOR", source.at(3), "“差”等次不能设名额上限（超出名额的人无处可降）"))
+            cap = None
+        if order is not None and grade is not None and condition_ok:
+            rules.append(Rule(order, grade, text, condition, cap, source))
+    if not rules and not issues:
+        issues.append(error("RULES_EMPTY", Source(sheet, None, None), "等次规则为空，无法评定等次"))
+    return rules, issues
+
+
+def parse_comments(rows: Rows) -> tuple[list[Comment], list[Issue]]:
+    issues: list[Issue] = []
+    comments = []
+    for index, row in _data_rows(rows):
+        source = Source(S.SHEET_COMMENTS, index, None)
+        rid = _text(row, 0)
+        if not rid:
+            issues.append(error("COMMENT_ID_MISSING", source.at(0), "点评未填写述职人编号"))
+        comments.append(Comment(rid, _text(row, 1) or S.AREA_GENERAL, _raw_text(row, 2), _raw_text(row, 3),
+                                _raw_text(row, 4), _raw_text(row, 5), source))
+    return comments, issues
+
+
+def parse_rectifications(rows: Rows) -> tuple[list[RectificationRow], list[Issue]]:
+    sheet = S.SHEET_RECTIFY
+    issues: list[Issue] = []
+    result = []
+    for index, row in _data_rows(rows):
+        source = Source(sheet, index, None)
+        status = _choice(row, 8, S.RECT_STATUSES, sheet, index, "RECT_BAD_STATUS", "整改状态", issues,
+                         required=False)
+        result.append(RectificationRow(
+            _text(row, 0), _text(row, 1), _raw_text(row, 2), _text(row, 3), _raw_text(row, 4),
+            _raw_text(row, 5), _raw_text(row, 6), _cell(row, 7), status or "", _cell(row, 9),
+            _raw_text(row, 10), _raw_text(row, 11), source))
+    return result, issues
+
+
+def parse_adjudications(rows: Rows) -> tuple[list[Adjudication], list[Issue]]:
+    result = []
+    for index, row in _data_rows(rows):
+        result.append(Adjudication(_text(row, 0), _text(row, 1), _text(row, 2), _raw_text(row, 3),
+                                   _text(row, 4), _raw_text(row, 5), _raw_text(row, 6),
+                                   Source(S.SHEET_ADJUDICATION, index, None)))
+    return result, []
+
+
+# --- the ballot sheet -------------------------------------------------------------
+def _label_key(text: str) -> str:
+    return "".join(clean_text(text).split())
+
+
+def map_ballot_columns(sheet: str, rows: Rows, reporters: Sequence[Reporter],
+                       items: Sequence[Item]) -> tuple[dict[int, tuple[int, int]], list[Issue]]:
+    """Read rows 1-2 of 评议票: {sheet column: (reporter index, item index)}.
+
+    Columns are found by their labels, not by position, so a late reporter or item
+    appended at the right end (TEMPLATE.md section 2) reads correctly.
+    """
+    issues: list[Issue] = []
+    top = rows[0] if rows else []
+    second = rows[1] if len(rows) > 1 else []
+    for col, expected in enumerate(S.BALLOT_FIXED):
+        found = clean_text(_cell(top, col))
+        if found != expected:
+            issues.append(error("BALLOT_HEADER_FIXED", Source(sheet, 0, col),
+                                f"表头应为“{expected}”，实际是“{found or '空白'}”"))
+    labels: dict[str, int] = {}
+    for index, reporter in enumerate(reporters):
+        if reporter.id:
+            labels.setdefault(_label_key(S.ballot_reporter_label(reporter.id, reporter.name)), index)
+    item_names = {item.name: index for index, item in enumerate(items) if item.name}
+    mapping: dict[int, tuple[int, int]] = {}
+    seen: dict[tuple[int, int], int] = {}
+    width = max(len(top), len(second))
+    current: int | None = None
+    in_group = False
+    for col in range(S.BALLOT_FIRST_GRADE_COL, width):
+        label = clean_text(_cell(top, col))
+        if label:
+            in_group = True
+            current = labels.get(_label_key(label))
+            if current is None:
+                issues.append(error("BALLOT_HEADER_UNKNOWN_REPORTER", Source(sheet, 0, col),
+                                    f"表头“{label}”与“述职人”表中的任何人（编号 姓名）都对不上", found=label))
+        item_text = clean_text(_cell(second, col))
+        if not item_text:
+            if label:
+                issues.append(error("BALLOT_HEADER_UNKNOWN_ITEM", Source(sheet, 1, col), "缺少评议项目名称"))
+            continue
+        if not in_group:
+            issues.append(error("BALLOT_HEADER_UNKNOWN_REPORTER", Source(sheet, 0, col),
+                                "此列上方没有述职人（编号 姓名）"))
+            continue
+        if current is None:
+            continue  # under an unknown reporter: reported once, at the label
+        if item_text not in item_names:
+            issues.append(error("BALLOT_HEADER_UNKNOWN_ITEM", Source(sheet, 1, col),
+                                f"项目“{item_text}”不在“评议项目”表中", found=item_text))
+            continue
+        pair = (current, item_names[item_text])
+        if pair in seen:
+            issues.append(error("BALLOT_HEADER_DUPLICATE", Source(sheet, 1, col),
+                                f"“{reporters[current].label}”的“{item_text}”重复出现（另见 "
+                                f"{Source(sheet, 1, seen[pair]).cell}）"))
+            continue
+        seen[pair] = col
+        mapping[col] = pair
+    if reporters and items:
+        if not mapping and not any(i.code.startswith("BALLOT_HEADER_UNKNOWN") for i in issues):
+            issues.append(error("BALLOT_NOT_PREPARED", Source(sheet, 0, S.BALLOT_FIRST_GRADE_COL),
+                                "评议票尚未生成表头（述职人 × 评议项目），请先运行“生成评议票”（shuping prepare）"))
+        elif mapping:
+            for r, reporter in enumerate(reporters):
+                for i, item in enumerate(items):
+                    if (r, i) not in seen and reporter.id and item.name:
+                        issues.append(error("BALLOT_HEADER_MISSING", Source(sheet, 0, None),
+                                            f"评议票缺少“{reporter.label}”的“{item.name}”列，请运行“生成评议票”补齐",
+                                            reporter=reporter.id, item=item.name))
+    return mapping, issues
+
+
+def parse_ballots(sheet: str, rows: Rows, facts, reporters: Sequence[Reporter], items: Sequence[Item],
+                  categories: Sequence[Category]) -> tuple[BallotSheet, list[Issue]]:
+    mapping, issues = map_ballot_columns(sheet, rows, reporters, items)
+    n_rep, n_item = len(reporters), len(items)
+    grade_cols = sorted(mapping)
+    flat_target = np.array([mapping[c][0] * n_item + mapping[c][1] for c in grade_cols], dtype=np.intp)
+    known_cols = set(grade_cols) | set(range(S.BALLOT_FIRST_GRADE_COL))
+    category_index = {c.name: k for k, c in enumerate(categories) if c.name}
+    single_category = 0 if len(categories) == 1 else -1
+
+    str_codes: dict[str, int] = {}
+
+    def code_of(value: Any) -> int:
+        if value is None:
+            return S.CODE_BLANK
+        if value.__class__ is str:
+            code = str_codes.get(value)
+            if code is None:
+                code = str_codes[value] = grade_code(value)
+            return code
+        return grade_code(value)
+
+    form_rows: list[int] = []
+    ids: list[str] = []
+    cats: list[int] = []
+    voids: list[bool] = []
+    code_rows: list[list[int]] = []
+    last_known = max(known_cols) if known_cols else 0
+    for index in range(S.BALLOT_HEADER_ROWS, len(rows)):
+        row = rows[index]
+        if not any(v is not None and not is_blank(v) for v in row):
+            continue
+        source = Source(sheet, index, None)
+        if len(row) > last_known + 1:
+            for col in range(last_known + 1, len(row)):
+                if not is_blank(row[col]):
+                    issues.append(error("BALLOT_DATA_OUTSIDE", source.at(col),
+                                        f"此列没有表头（不属于任何述职人和项目），内容“{clean_text(row[col])}”不会被计票"))
+        for col in range(S.BALLOT_FIRST_GRADE_COL, min(len(row), last_known + 1)):
+            if col not in known_cols and not is_blank(row[col]):
+                issues.append(error("BALLOT_DATA_OUTSIDE", source.at(col),
+                                    f"此列没有有效表头，内容“{clean_text(row[col])}”不会被计票"))
+        ballot_id = clean_text(_cell(row, 0))
+        if not ballot_id:
+            issues.append(warning("BALLOT_ID_MISSING", source.at(0),
+                                  f"票号未填写，以行号代替（第{index + 1}行）"))
+            ballot_id = f"行{index + 1}"
+        category_text = clean_text(_cell(row, 1))
+        if category_text:
+            category = category_index.get(category_text, -1)
+            if category < 0:
+                issues.append(error("BALLOT_UNKNOWN_CATEGORY", source.at(1),
+                                    f"评议人类别“{category_text}”不在“评议人类别”表中（应为 "
+                                    f"{' / '.join(category_index)}）", found=category_text))
+        else:
+            category = single_category
+            if category < 0:
+                issues.append(error("BALLOT_CATEGORY_MISSING", source.at(1),
+                                    "评议人类别未填写（有多个类别时必须填写）"))
+        void = void_flag(_cell(row, 2))
+        if void is None:
+            issues.append(error("BALLOT_BAD_VOID", source.at(2),
+                                f"作废栏“{clean_text(_cell(row, 2))}”无法识别：作废填“是”，不作废留空或填“否”",
+                                found=clean_text(_cell(row, 2))))
+        form_rows.append(index)
+        ids.append(ballot_id)
+        cats.append(category)
+        voids.append(bool(void))
+        width = len(row)
+        code_rows.append([code_of(row[c]) if c < width else S.CODE_BLANK for c in grade_cols])
+
+    n_forms = len(form_rows)
+    codes = np.array(code_rows, dtype=np.int8).reshape(n_forms, len(grade_cols))
+    grades = np.full((n_forms, n_rep * n_item), S.CODE_BLANK, dtype=np.int8)
+    if grade_cols:
+        grades[:, flat_target] = codes
+    grades = grades.reshape(n_forms, n_rep, n_item)
+
+    for form, position in np.argwhere(codes == S.CODE_INVALID):
+        row_index, col = form_rows[form], grade_cols[position]
+        typed = clean_text(rows[row_index][col])
+        issues.append(error("BALLOT_BAD_GRADE", Source(sheet, row_index, col),
+                            f"无法识别的评价“{typed}”，应为 好/较好/一般/差（或 1-4、A-D），多选请填“多选”",
+                            found=typed))
+    issues.extend(_fact_issues(sheet, facts, set(grade_cols) | {0, 1, 2}, form_rows))
+    return BallotSheet(
+        sheet=sheet, grades=grades, rows=np.array(form_rows, dtype=np.int64), ballot_ids=tuple(ids),
+        category=np.array(cats, dtype=np.int64), void=np.array(voids, dtype=bool),
+        columns={pair: col for col, pair in mapping.items()},
+    ), issues
+
+
+def _fact_issues(sheet: str, facts, columns: set[int], form_rows: list[int]) -> list[Issue]:
+    if facts is None:
+        return []
+    issues = []
+    for row, col in sorted(facts.formulas):
+        if row >= S.BALLOT_HEADER_ROWS and col in columns:
+            issues.append(error("BALLOT_FORMULA", Source(sheet, row, col),
+                                "此单元格是公式：评议票须按纸质票逐张录入，不能用公式计算，请改为直接录入"))
+    for (r0, c0), (r1, c1) in facts.hyperlinks:
+        if r1 >= S.BALLOT_HEADER_ROWS:
+            issues.append(error("BALLOT_HYPERLINK", Source(sheet, max(r0, S.BALLOT_HEADER_ROWS), c0),
+                                "录入区含有超链接，请删除超链接后直接录入评价"))
+    for (r0, c0), (r1, c1) in facts.merged:
+        if r1 >= S.BALLOT_HEADER_ROWS:
+            issues.append(error("BALLOT_MERGED", Source(sheet, r0, c0),
+                                "录入区有合并单元格，一张票一行、一格一个评价，请取消合并"))
+    typed = set(form_rows)
+    for row in sorted(facts.hidden_rows):
+        if row in typed:
+            issues.append(warning("BALLOT_HIDDEN_ROW", Source(sheet, row, None),
+                                  f"第{row + 1}行被隐藏，但仍会计票，请确认"))
+    return issues
+
+
+# --- the whole book ------------------------------------------------------------------
+def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
+    """Every sheet parsed, every problem collected; missing sheets are errors."""
+    names = set(source.sheet_names)
+    issues: list[Issue] = []
+    rows: dict[str, Rows] = {}
+    for spec in S.SHEETS:
+        if spec.name in names:
+            rows[spec.name] = source.rows(spec.name)
+            if spec.name != S.SHEET_GUIDE and spec.name not in (S.SHEET_BALLOTS, S.SHEET_BALLOTS_RECHECK):
+                issues.extend(check_header(spec, rows[spec.name]))
+        elif spec.required:
+            issues.append(error("SHEET_MISSING", Source(spec.name, None, None),
+                                f"缺少工作表“{spec.name}”（请勿删除或改名；可用 shuping new 生成的模板对照）"))
+
+    def sheet(name: str, parser, default):
+        if name not in rows:
+            return default
+        value, found = parser(rows[name])
+        issues.extend(found)
+        return value
+
+    meeting = sheet(S.SHEET_MEETING, parse_meeting, Meeting())
+    reporters = sheet(S.SHEET_REPORTERS, parse_reporters, [])
+    items = sheet(S.SHEET_ITEMS, parse_items, [])
+    categories = sheet(S.SHEET_CATEGORIES, parse_categories, [])
+    params = sheet(S.SHEET_PARAMS, parse_params, Params())
+    rules = sheet(S.SHEET_RULES, parse_rules, [])
+    comments = sheet(S.SHEET_COMMENTS, parse_comments, [])
+    rectifications = sheet(S.SHEET_RECTIFY, parse_rectifications, [])
+    mail = sheet(S.SHEET_MAIL, parse_mail, {})
+    adjudications = sheet(S.SHEET_ADJUDICATION, parse_adjudications, [])
+    ballots = None
+    if S.SHEET_BALLOTS in rows:
+        ballots, found = parse_ballots(S.SHEET_BALLOTS, rows[S.SHEET_BALLOTS], source.facts(S.SHEET_BALLOTS),
+                                       reporters, items, categories)
+        issues.extend(found)
+    book = Book(
+        path=path, sheet_names=tuple(source.sheet_names), meeting=meeting, reporters=tuple(reporters),
+        items=tuple(items), categories=tuple(categories), params=params, rules=tuple(rules),
+        ballots=ballots, comments=tuple(comments), rectifications=tuple(rectifications), mail=mail,
+        adjudications=tuple(adjudications),
+    )
+    return book, issues

@@ -1,0 +1,179 @@
+"""Generated sheets as plain data (`SheetModel`): built here, rendered by a sink.
+
+The same models feed the summary workbook of the command line (xlsxwriter) and, later,
+the sheets the ribbon writes into the open workbook. Nothing here reads or writes files.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Sequence
+
+from . import schema as S
+from .issues import Issue
+from .layout import fit_width
+from .normalize import format_fixed
+from .report import percent, score_text
+from .tally import ReporterResult, TallyResult
+
+KIND_PERCENT, KIND_SCORE, KIND_TEXT, KIND_INT = "percent", "score", "text", "int"
+
+
+@dataclass(frozen=True)
+class SheetModel:
+    name: str
+    header: tuple[tuple[str, ...], ...]          # one or more header rows
+    rows: tuple[tuple[Any, ...], ...]
+    kinds: tuple[str, ...] = ()                  # per column: how to format numbers
+    merges: tuple[tuple[int, int, int, int, str], ...] = ()  # header merges (r0, c0, r1, c1, text)
+    widths: tuple[float, ...] = field(default=())
+    title: str = ""
+
+    def fitted_widths(self) -> tuple[float, ...]:
+        if self.widths:
+            return self.widths
+        columns = max((len(r) for r in (*self.header, *self.rows)), default=0)
+        return tuple(fit_width([r[c] if c < len(r) else None for r in (*self.header[-1:], *self.rows)],
+                               minimum=6, maximum=40) for c in range(columns))
+
+
+def _float(value: Fraction | None) -> float | None:
+    return None if value is None else float(value)
+
+
+VOTE_HEADERS = ("好", "较好", "一般", "差", "弃权", "多选", "有效", "好评率", "得分")
+VOTE_KINDS = (KIND_INT,) * 7 + (KIND_PERCENT, KIND_SCORE)
+
+
+def summary_sheet(result: TallyResult) -> SheetModel:
+    """计票汇总: one row per reporter in 述职人 order; per item the counts, 好评率, score."""
+    items = [i.name for i in result.book.items]
+    fixed = ("编号", "党组织", "姓名")
+    tail = ("综合得分", "排名", "等次")
+    top = list(fixed) + [name for name in items for _ in VOTE_HEADERS] + list(tail)
+    second = list(fixed) + [h for _ in items for h in VOTE_HEADERS] + list(tail)
+    merges = [(0, c, 1, c, h) for c, h in enumerate(fixed)]
+    for k, name in enumerate(items):
+        first = len(fixed) + k * len(VOTE_HEADERS)
+        merges.append((0, first, 0, first + len(VOTE_HEADERS) - 1, name))
+    end = len(fixed) + len(items) * len(VOTE_HEADERS)
+    merges += [(0, end + k, 1, end + k, h) for k, h in enumerate(tail)]
+    rows = []
+    for r in result.reporters:
+        row: list[Any] = [r.reporter.id, r.reporter.organization, r.reporter.name]
+        for item in r.items:
+            v = item.votes
+            row += [v.excellent, v.good, v.fair, v.poor, v.abstain, v.overvote, v.valid,
+                    _float(v.good_rate), _float(item.score)]
+        row += [_float(r.score_rounded), r.rank, r.grade or ""]
+        rows.append(tuple(row))
+    kinds = (KIND_TEXT,) * 3 + VOTE_KINDS * len(items) + (KIND_SCORE, KIND_INT, KIND_TEXT)
+    return SheetModel(S.SHEET_SUMMARY, (tuple(top), tuple(second)), tuple(rows), kinds, tuple(merges))
+
+
+def why_text(r: ReporterResult, places: int) -> str:
+    """The grade in words: the rule that matched and any cap that moved the reporter."""
+    if r.rule is None:
+        return "不满足任何等次规则"
+    condition = r.rule.condition_text or "无条件（兜底）"
+    text = f"第{r.rule.source.row + 1}行规则“{condition}”→{r.rule_grade}"
+    for d in r.demotions:
+        text += (f"；“{d.from_grade}”名额上限{d.cap}（{d.limit}名），按排名超出名额"
+                 f"{'（并列跨越名额，一并调整）' if d.tie else ''}，调整为“{d.to_grade}”")
+    return text
+
+
+def ranking_sheet(result: TallyResult) -> SheetModel:
+    places = result.book.params.decimals
+    header = ("排名", "编号", "党组织", "姓名", "述职方式", "综合得分", "好评率", "好票率", "差票率", "等次", "等次依据")
+    rows = []
+    for r in sorted(result.reporters, key=lambda r: (r.rank, r.index)):
+        rows.append((r.rank, r.reporter.id, r.reporter.organization, r.reporter.name, r.reporter.mode or "",
+                     _float(r.score_rounded), _float(r.good_rate), _float(r.excellent_rate),
+                     _float(r.poor_rate), r.grade or "", why_text(r, places)))
+    kinds = (KIND_INT, KIND_TEXT, KIND_TEXT, KIND_TEXT, KIND_TEXT, KIND_SCORE, KIND_PERCENT, KIND_PERCENT,
+             KIND_PERCENT, KIND_TEXT, KIND_TEXT)
+    return SheetModel(S.SHEET_RANKING, (header,), tuple(rows), kinds,
+                      widths=(6, 6, 24, 10, 9, 10, 9, 9, 9, 7, 70))
+
+
+def score_detail_sheet(result: TallyResult) -> SheetModel:
+    """得分明细: how each score was built, so "why 89.7?" needs no calculator."""
+    places = result.book.params.decimals
+    header = ("编号", "姓名", "评议项目", "评议人组别", "有效票", "平均分", "组别权重", "折算权重",
+              "项目得分", "项目权重", "说明")
+    rows: list[tuple] = []
+    for r in result.reporters:
+        for item in r.items:
+            for part in item.parts:
+                rows.append((r.reporter.id, r.reporter.name, item.name, part.label, part.votes,
+                             float(part.mean), float(part.weight), float(part.share), None, None,
+                             f"{format_fixed(part.mean, 4)} × {format_fixed(part.share * 100, 2)}%"))
+            rows.append((r.reporter.id, r.reporter.name, item.name, "项目得分", item.votes.valid, None, None,
+                         None, _float(item.score), float(item.weight),
+                         "没有有效票，不计入" if item.score is None else "各组平均分按折算权重加权"))
+        exact = "" if r.score is None else f"精确值 {r.score.numerator}/{r.score.denominator} ≈ {format_fixed(r.score, 6)}"
+        rows.append((r.reporter.id, r.reporter.name, "综合得分", "", None, None, None, None,
+                     _float(r.score_rounded), None,
+                     f"各项目得分按项目权重加权；{exact}；四舍五入保留{places}位小数为 {score_text(r.score_rounded, places)}"))
+    kinds = (KIND_TEXT, KIND_TEXT, KIND_TEXT, KIND_TEXT, KIND_INT, KIND_SCORE, KIND_PERCENT, KIND_PERCENT,
+             KIND_SCORE, KIND_PERCENT, KIND_TEXT)
+    return SheetModel(S.SHEET_SCORE_DETAIL, (header,), tuple(rows), kinds,
+                      widths=(6, 10, 14, 22, 8, 10, 10, 10, 10, 10, 70))
+
+
+def category_sheet(result: TallyResult) -> SheetModel:
+    """分类统计: per anonymity column (categories under k merged or withheld)."""
+    anonymity = result.anonymity
+    header = ("评议人组别", "包含类别", "有效票数", "编号", "姓名", "评议项目", *VOTE_HEADERS[:-1], "平均分")
+    names = [c.name for c in result.book.categories]
+    points = result.book.params.points
+    rows: list[tuple] = []
+    for column in anonymity.columns:
+        members = "、".join(names[k] for k in column.categories)
+        for r, reporter in enumerate(result.book.reporters):
+            for i, item in enumerate(result.book.items):
+                v = result.column_votes(column, r, i)
+                rows.append((column.label, members, column.valid_forms, reporter.id, reporter.name, item.name,
+                             v.excellent, v.good, v.fair, v.poor, v.abstain, v.overvote, v.valid,
+                             _float(v.good_rate), _float(v.mean_points(points))))
+    note = ""
+    if anonymity.withheld:
+        note = f"各类别有效票合计{sum(c.valid_forms for c in anonymity.score_groups)}张，" + \
+               anonymity.withheld_note + "。"
+    elif anonymity.merged:
+        note = (f"有效票少于{anonymity.min_votes}张的类别合并为“{S.MERGED_LABEL}”列示，"
+                "以免反推个人投票。")
+    if note:
+        rows.append((note,))
+    kinds = (KIND_TEXT, KIND_TEXT, KIND_INT, KIND_TEXT, KIND_TEXT, KIND_TEXT) + (KIND_INT,) * 7 + (
+        KIND_PERCENT, KIND_SCORE)
+    return SheetModel(S.SHEET_BY_CATEGORY, (header,), tuple(rows), kinds)
+
+
+def tally_sheet(result: TallyResult, counted_at: str) -> SheetModel:
+    """计票单: the ballot account per category, the balance check, signature lines."""
+    header = ("评议人类别", "发放", "回收", "废票", "空白票", "有效票", "核对")
+    rows: list[tuple] = []
+    for a in (*result.accounts, result.total):
+        if a.issued is None:
+            check = "发放票数未填"
+        else:
+            check = "回收 ≤ 发放，相符" if a.returned <= a.issued else "回收多于发放！"
+        rows.append((a.name, a.issued, a.returned, a.void, a.blank, a.valid, check))
+    rows += [(), (f"计票时间：{counted_at}",), (f"会议：{result.book.meeting.title}",), (),
+             ("计票人（签字）：", "", "", "监票人（签字）：")]
+    kinds = (KIND_TEXT,) + (KIND_INT,) * 5 + (KIND_TEXT,)
+    return SheetModel(S.SHEET_TALLY_SHEET, (header,), tuple(rows), kinds, widths=(26, 8, 8, 8, 8, 8, 18))
+
+
+def report_sheet(issues: Sequence[Issue]) -> SheetModel:
+    header = ("级别", "代码", "工作表", "单元格", "说明")
+    rows = tuple((i.level.label, i.code, i.source.sheet, i.source.cell, i.message) for i in issues)
+    return SheetModel(S.SHEET_REPORT, (header,), rows or (("", "", "", "", "没有发现问题"),),
+                      widths=(6, 28, 14, 8, 90))
+
+
+def result_sheets(result: TallyResult, issues: Sequence[Issue], counted_at: str) -> list[SheetModel]:
+    return [summary_sheet(result), ranking_sheet(result), score_detail_sheet(result), category_sheet(result),
+            tally_sheet(result, counted_at), report_sheet(issues)]

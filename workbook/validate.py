@@ -1,0 +1,173 @@
+"""Checks across records and sheets: each `check_<thing>(book) -> list[Issue]`.
+
+Cell-level problems are found while parsing (parse.py); these look at the whole book.
+`load_book` runs both and returns every problem at once, sorted by sheet, row, column.
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from fractions import Fraction
+from typing import Callable, Iterable, Sequence
+
+
+from . import schema as S
+from .issues import Issue, Source, error, sorted_issues, warning
+from .model import Book
+from .parse import parse_book
+
+WEIGHT_TOLERANCE = Fraction(1, 200)  # half a percentage point
+
+
+def _duplicates(book_sheet: str, records: Sequence, key: Callable, col: int, code: str, what: str) -> list[Issue]:
+    issues = []
+    first: dict = {}
+    for record in records:
+        value = key(record)
+        if not value:
+            continue
+        if value in first:
+            issues.append(error(code, record.source.at(col),
+                                f"{what}“{value}”重复（第{first[value].source.row + 1}行已有）", found=value))
+        else:
+            first[value] = record
+    return issues
+
+
+def _check_weights(sheet: str, records: Sequence, col: int, what: str) -> list[Issue]:
+    typed = [r for r in records if r.weight_typed]
+    if not typed:
+        return []
+    if len(typed) < len(records):
+        blank = "、".join(str(r.source.row + 1) for r in records if not r.weight_typed)
+        return [error("WEIGHTS_PARTIAL", Source(sheet, None, None),
+                      f"{what}权重只填了一部分（第{blank}行空白）：要么全部填写（合计100%），要么全部留空（等权）")]
+    weights = [r.weight for r in records]
+    if any(w is None for w in weights):
+        return []  # a bad value was reported at its cell
+    total = sum(weights, Fraction(0))
+    if abs(total - 1) > WEIGHT_TOLERANCE:
+        return [error("WEIGHTS_SUM", Source(sheet, None, None),
+                      f"{what}权重合计为 {float(total * 100):.4g}%，应为 100%（允许误差 0.5 个百分点）",
+                      total=float(total))]
+    return []
+
+
+def check_reporters(book: Book) -> list[Issue]:
+    return _duplicates(S.SHEET_REPORTERS, book.reporters, lambda r: r.id, 0, "REPORTER_ID_DUPLICATE", "编号")
+
+
+def check_items(book: Book) -> list[Issue]:
+    issues = _duplicates(S.SHEET_ITEMS, book.items, lambda i: i.name, 0, "ITEM_DUPLICATE", "评议项目")
+    overall = [i for i in book.items if i.kind == S.ITEM_OVERALL]
+    for item in overall[1:]:
+        issues.append(error("ITEM_MULTIPLE_OVERALL", item.source.at(1),
+                            f"“总体”类型的项目只能有一个（第{overall[0].source.row + 1}行已是总体）"))
+    return issues + _check_weights(S.SHEET_ITEMS, book.items, 2, "评议项目")
+
+
+def check_categories(book: Book) -> list[Issue]:
+    issues = _duplicates(S.SHEET_CATEGORIES, book.categories, lambda c: c.name, 0, "CATEGORY_DUPLICATE", "评议人类别")
+    return issues + _check_weights(S.SHEET_CATEGORIES, book.categories, 1, "评议人类别")
+
+
+def check_rules(book: Book) -> list[Issue]:
+    issues = []
+    seen: dict[Fraction, int] = {}
+    for rule in book.rules:
+        if rule.order in seen:
+            issues.append(warning("RULE_DUPLICATE_ORDER", rule.source.at(0),
+                                  f"顺序 {rule.order} 与第{seen[rule.order] + 1}行相同，按表中先后判断"))
+        else:
+            seen[rule.order] = rule.source.row
+    if book.rules and all(rule.condition is not None for rule in book.rules):
+        issues.append(warning("RULES_NO_FALLBACK", Source(S.SHEET_RULES, None, None),
+                              "没有“条件”留空的兜底规则：不满足任何条件的述职人将没有等次"))
+    return issues
+
+
+def check_ballot_ids(book: Book) -> list[Issue]:
+    ballots = book.ballots
+    if ballots is None:
+        return []
+    issues = []
+    first: dict[tuple[int, str], int] = {}
+    for form, (ballot_id, category) in enumerate(zip(ballots.ballot_ids, ballots.category.tolist())):
+        if ballot_id.startswith("行") or category < 0:
+            continue
+        key = (category, ballot_id)
+        row = int(ballots.rows[form])
+        if key in first:
+            issues.append(error("BALLOT_ID_DUPLICATE", Source(ballots.sheet, row, 0),
+                                f"票号“{ballot_id}”在类别“{book.categories[category].name}”中重复"
+                                f"（第{first[key] + 1}行已有）", found=ballot_id))
+        else:
+            first[key] = row
+    return issues
+
+
+def check_balance(book: Book) -> list[Issue]:
+    """回收 > 发放 is an error; a blank 发放 a warning; no forms at all a warning."""
+    ballots = book.ballots
+    if ballots is None or not book.categories:
+        return []
+    issues = []
+    returned = Counter(ballots.category.tolist())
+    for index, category in enumerate(book.categories):
+        if category.issued is None:
+            if category.weight_typed or category.name:
+                issues.append(warning("CATEGORY_ISSUED_MISSING", category.source.at(2),
+                                      f"“{category.name}”的发放票数未填写，无法核对回收票数"))
+        elif returned[index] > category.issued:
+            issues.append(error("BALLOT_OVER_ISSUED", category.source.at(2),
+                                f"回收票数多于发放票数：“{category.name}”发放 {category.issued} 张，"
+                                f"评议票中录入了 {returned[index]} 张", issued=category.issued,
+                                returned=returned[index]))
+    if ballots.forms == 0 and book.reporters:
+        issues.append(warning("BALLOT_NONE", Source(ballots.sheet, None, None), "评议票中还没有录入任何票"))
+    return issues
+
+
+def check_comments(book: Book) -> list[Issue]:
+    ids = {r.id for r in book.reporters}
+    return [error("COMMENT_UNKNOWN_REPORTER", c.source.at(0), f"编号“{c.reporter_id}”不在“述职人”表中")
+            for c in book.comments if c.reporter_id and c.reporter_id not in ids]
+
+
+def check_rectifications(book: Book) -> list[Issue]:
+    ids = {r.id for r in book.reporters}
+    issues = _duplicates(S.SHEET_RECTIFY, book.rectifications, lambda r: r.problem_id, 0,
+                         "RECT_ID_DUPLICATE", "问题编号")
+    issues += [warning("RECT_UNKNOWN_REPORTER", r.source.at(1), f"编号“{r.reporter_id}”不在“述职人”表中")
+               for r in book.rectifications if r.reporter_id and r.reporter_id not in ids]
+    return issues
+
+
+VALIDATORS: tuple[Callable[[Book], list[Issue]], ...] = (
+    check_reporters, check_items, check_categories, check_rules, check_ballot_ids, check_balance,
+    check_comments, check_rectifications,
+)
+
+
+def validate(book: Book, extra: Iterable[Callable[[Book], list[Issue]]] = ()) -> list[Issue]:
+    issues: list[Issue] = []
+    for validator in (*VALIDATORS, *extra):
+        issues.extend(validator(book))
+    return issues
+
+
+def load_book(path: str | os.PathLike) -> tuple[Book, list[Issue]]:
+    """Read and check a workbook file: (Book, every issue, sorted). Raises only
+    UnreadableWorkbook, for a file that cannot be used at all."""
+    from .io.reader import open_source
+
+    source = open_source(path)
+    return load_source(source, str(path))
+
+
+def load_source(source, path: str = "") -> tuple[Book, list[Issue]]:
+    book, issues = parse_book(source, path)
+    return book, sorted_issues([*issues, *validate(book)])
+
+
+__all__ = ["VALIDATORS", "validate", "load_book", "load_source"]
