@@ -194,7 +194,8 @@ def count_forms(book: Book) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(valid, void, blank) masks over the forms of 评议票."""
     ballots = book.ballots
     assert ballots is not None
-    grades = ballots.grades.reshape(ballots.forms, -1)
+    forms, reporters, items = ballots.grades.shape
+    grades = ballots.grades.reshape(forms, reporters * items)
     blank = ~ballots.void & ~(grades != S.CODE_BLANK).any(axis=1)
     valid = ~ballots.void & ~blank
     return valid, ballots.void.copy(), blank

@@ -1,0 +1,30 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_EXAMPLES = ROOT.parent / "shared" / "examples"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the code")
+
+
+@pytest.fixture
+def worked_example() -> Path:
+    path = SHARED_EXAMPLES / "worked_example.xlsx"
+    if not path.exists():
+        pytest.skip("shared/examples is not beside this checkout")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_workbook(tmp_path_factory) -> Path:
+    from workbook.api import new_workbook
+
+    return new_workbook(tmp_path_factory.mktemp("demo") / "demo.xlsx", demo=True)
