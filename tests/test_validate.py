@@ -183,3 +183,25 @@ def test_many_problems_are_all_reported_in_sheet_order():
     issues = issues_of(s)
     assert codes(issues) == ["REPORTER_ID_DUPLICATE", "BALLOT_UNKNOWN_CATEGORY", "BALLOT_BAD_VOID",
                              "BALLOT_BAD_GRADE", "BALLOT_BAD_GRADE"] or len(issues) >= 5
+
+
+def test_comment_rectification_and_mail_rows():
+    s = sheets()
+    s["点评"].append([None, "综合", "成绩", "问题", "希望", "书记"])
+    s["整改清单"].append(["01-1", "01", "某党委", "综合", "问题", None, None, None, "做完了", None, None, None])
+    s["整改清单"].append(["01-1", "77", "某党委", "综合", "问题", None, None, None, "整改中", None, None, None])
+    s["邮件设置"] += [["加密方式", "TLS1.3"], ["端口", 70000], ["服务器地址", "x"]]
+    issues = issues_of(s)
+    assert at(issues, "COMMENT_ID_MISSING") == [("点评", "A2")]
+    assert at(issues, "RECT_BAD_STATUS") == [("整改清单", "I2")]
+    assert at(issues, "RECT_ID_DUPLICATE") == [("整改清单", "A3")]
+    assert at(issues, "RECT_UNKNOWN_REPORTER") == [("整改清单", "B3")]
+    assert at(issues, "MAIL_BAD_ENCRYPTION") == [("邮件设置", "B2")]
+    assert at(issues, "MAIL_BAD_PORT") == [("邮件设置", "B3")]
+    assert at(issues, "UNKNOWN_SETTING") == [("邮件设置", "A4")]
+
+
+def test_meeting_deadline_must_be_whole_days():
+    s = sheets()
+    s["会议信息"].append(["整改期限(天)", "一个月"])  # half-width parentheses name the same key
+    assert at(issues_of(s), "MEETING_BAD_DEADLINE") == [("会议信息", "B4")]
