@@ -1,6 +1,5 @@
 """Files that cannot be used: each refused with exit 2, a Chinese sentence, no traceback,
 and the file byte-identical afterwards."""
-import io
 import zipfile
 
 import pytest

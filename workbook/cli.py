@@ -215,7 +215,7 @@ def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹�
     for output in run.tally.outputs:
         console.print(f"   已写出：{output}")
     console.print("用 Excel 打开上面的工作簿和计票汇总表即可查看；可以修改示例工作簿后再运行 "
-                  f"shuping check / shuping tally 试试。")
+                  "shuping check / shuping tally 试试。")
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from . import schema as S
 from .issues import Issue
 from .layout import fit_width
 from .normalize import format_fixed
-from .report import percent, score_text
+from .report import score_text
 from .tally import ReporterResult, TallyResult
 
 KIND_PERCENT, KIND_SCORE, KIND_TEXT, KIND_INT = "percent", "score", "text", "int"

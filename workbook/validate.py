@@ -19,7 +19,7 @@ from .parse import parse_book
 WEIGHT_TOLERANCE = Fraction(1, 200)  # half a percentage point
 
 
-def _duplicates(book_sheet: str, records: Sequence, key: Callable, col: int, code: str, what: str) -> list[Issue]:
+def _duplicates(records: Sequence, key: Callable, col: int, code: str, what: str) -> list[Issue]:
     issues = []
     first: dict = {}
     for record in records:
@@ -54,11 +54,11 @@ def _check_weights(sheet: str, records: Sequence, col: int, what: str) -> list[I
 
 
 def check_reporters(book: Book) -> list[Issue]:
-    return _duplicates(S.SHEET_REPORTERS, book.reporters, lambda r: r.id, 0, "REPORTER_ID_DUPLICATE", "编号")
+    return _duplicates(book.reporters, lambda r: r.id, 0, "REPORTER_ID_DUPLICATE", "编号")
 
 
 def check_items(book: Book) -> list[Issue]:
-    issues = _duplicates(S.SHEET_ITEMS, book.items, lambda i: i.name, 0, "ITEM_DUPLICATE", "评议项目")
+    issues = _duplicates(book.items, lambda i: i.name, 0, "ITEM_DUPLICATE", "评议项目")
     overall = [i for i in book.items if i.kind == S.ITEM_OVERALL]
     for item in overall[1:]:
         issues.append(error("ITEM_MULTIPLE_OVERALL", item.source.at(1),
@@ -67,7 +67,7 @@ def check_items(book: Book) -> list[Issue]:
 
 
 def check_categories(book: Book) -> list[Issue]:
-    issues = _duplicates(S.SHEET_CATEGORIES, book.categories, lambda c: c.name, 0, "CATEGORY_DUPLICATE", "评议人类别")
+    issues = _duplicates(book.categories, lambda c: c.name, 0, "CATEGORY_DUPLICATE", "评议人类别")
     return issues + _check_weights(S.SHEET_CATEGORIES, book.categories, 1, "评议人类别")
 
 
@@ -136,7 +136,7 @@ def check_comments(book: Book) -> list[Issue]:
 
 def check_rectifications(book: Book) -> list[Issue]:
     ids = {r.id for r in book.reporters}
-    issues = _duplicates(S.SHEET_RECTIFY, book.rectifications, lambda r: r.problem_id, 0,
+    issues = _duplicates(book.rectifications, lambda r: r.problem_id, 0,
                          "RECT_ID_DUPLICATE", "问题编号")
     issues += [warning("RECT_UNKNOWN_REPORTER", r.source.at(1), f"编号“{r.reporter_id}”不在“述职人”表中")
                for r in book.rectifications if r.reporter_id and r.reporter_id not in ids]
