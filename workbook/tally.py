@@ -186,7 +186,12 @@ class TallyResult:
     weighted: bool                # category weights filled
 
     def column_votes(self, group: Group, reporter: int, item: int) -> Votes:
-        return Votes.from_array(self.counts[list(group.categories), reporter, item].sum(axis=0))
+        return group_votes(self.counts, group, reporter, item)
+
+
+def group_votes(counts: np.ndarray, group: Group, reporter: int, item: int) -> Votes:
+    """The pooled votes of a group's categories on one reporter × item."""
+    return Votes.from_array(counts[list(group.categories), reporter, item].sum(axis=0))
 
 
 # --- counting ------------------------------------------------------------------------
@@ -201,11 +206,10 @@ def count_forms(book: Book) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return valid, ballots.void.copy(), blank
 
 
-def ballot_accounts(book: Book) -> tuple[Account, ...]:
+def ballot_accounts(book: Book, void: np.ndarray, blank: np.ndarray) -> tuple[Account, ...]:
     ballots = book.ballots
     assert ballots is not None
     n = len(book.categories)
-    valid, void, blank = count_forms(book)
     category = ballots.category
 
     def per_category(mask: np.ndarray | None) -> list[int]:
@@ -217,12 +221,11 @@ def ballot_accounts(book: Book) -> tuple[Account, ...]:
                  for k, c in enumerate(book.categories))
 
 
-def count_votes(book: Book) -> np.ndarray:
+def count_votes(book: Book, valid: np.ndarray) -> np.ndarray:
     """counts[c, r, i, code] over the valid forms: one bincount over the whole array."""
     ballots = book.ballots
     assert ballots is not None
     n_cat, n_rep, n_item = len(book.categories), len(book.reporters), len(book.items)
-    valid, _, _ = count_forms(book)
     grades = ballots.grades[valid].astype(np.int64)
     category = ballots.category[valid].astype(np.int64)
     if grades.size == 0 or n_cat == 0:
@@ -279,7 +282,7 @@ def item_score(counts: np.ndarray, reporter: int, item: int, groups: Sequence[Gr
     """s(r,i) = Σ w_g · mean_g / Σ w_g over the groups with a valid vote on (r, i)."""
     voted = []
     for group in groups:
-        votes = Votes.from_array(counts[list(group.categories), reporter, item].sum(axis=0))
+        votes = group_votes(counts, group, reporter, item)
         if votes.valid:
             voted.append((group, votes))
     total = sum((g.weight for g, _ in voted), Fraction(0))
@@ -370,8 +373,9 @@ def tally(book: Book, issues: Sequence[Issue] = ()) -> tuple[TallyResult | None,
     issues = list(issues)
     if has_errors(issues) or book.ballots is None:
         return None, issues
-    accounts = ballot_accounts(book)
-    counts = count_votes(book)
+    valid, void, blank = count_forms(book)
+    accounts = ballot_accounts(book, void, blank)
+    counts = count_votes(book, valid)
     weights = normalised_weights([c.weight for c in book.categories])
     anonymity = decide_anonymity(accounts, book.params.min_votes, weights)
     points = book.params.points
