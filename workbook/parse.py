@@ -187,7 +187,7 @@ def parse_params(rows: Rows) -> tuple[Params, list[Issue]]:
             else:
                 got[name] = text
     points = tuple(Fraction(got.get(g, defaults[g])) for g in S.GRADES)
-    if all(isinstance(got.get(g), Fraction) or g not in got for g in S.GRADES) and list(points) != sorted(points, reverse=True):
+    if list(points) != sorted(points, reverse=True):
         issues.append(warning("PARAM_POINTS_ORDER", Source(S.SHEET_PARAMS, None, None),
                               "分值没有按 好 ≥ 较好 ≥ 一般 ≥ 差 排列，请核对"))
     return Params(

@@ -34,7 +34,7 @@ def _duplicates(records: Sequence, key: Callable, col: int, code: str, what: str
     return issues
 
 
-def _check_weights(sheet: str, records: Sequence, col: int, what: str) -> list[Issue]:
+def _check_weights(sheet: str, records: Sequence, what: str) -> list[Issue]:
     typed = [r for r in records if r.weight_typed]
     if not typed:
         return []
@@ -63,12 +63,12 @@ def check_items(book: Book) -> list[Issue]:
     for item in overall[1:]:
         issues.append(error("ITEM_MULTIPLE_OVERALL", item.source.at(1),
                             f"“总体”类型的项目只能有一个（第{overall[0].source.row + 1}行已是总体）"))
-    return issues + _check_weights(S.SHEET_ITEMS, book.items, 2, "评议项目")
+    return issues + _check_weights(S.SHEET_ITEMS, book.items, "评议项目")
 
 
 def check_categories(book: Book) -> list[Issue]:
     issues = _duplicates(book.categories, lambda c: c.name, 0, "CATEGORY_DUPLICATE", "评议人类别")
-    return issues + _check_weights(S.SHEET_CATEGORIES, book.categories, 1, "评议人类别")
+    return issues + _check_weights(S.SHEET_CATEGORIES, book.categories, "评议人类别")
 
 
 def check_rules(book: Book) -> list[Issue]:

@@ -83,7 +83,9 @@ def _write_ballot_sheet(book, formats: Formats, name: str, reporters: Sequence[t
                         items: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     sheet = book.add_worksheet(name)
     for col, column in enumerate(S.SHEET_BY_NAME[S.SHEET_BALLOTS].columns):
-        sheet.merge_range(0, col, 1, col, column.header, formats.header) if reporters else \
+        if reporters:
+            sheet.merge_range(0, col, 1, col, column.header, formats.header)
+        else:
             sheet.write_string(0, col, column.header, formats.header)
         sheet.set_column(col, col, column.width)
     for group in ballot_groups(reporters, items):
