@@ -3,6 +3,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -134,7 +135,8 @@ def test_demo_runs_every_step(tmp_path):
 
 
 def test_the_installed_console_script_prints_utf8_json(demo_workbook, tmp_path):
-    exe = shutil.which("shuping")
+    beside = Path(sys.executable).with_name("shuping")
+    exe = str(beside) if beside.exists() else shutil.which("shuping")
     if exe is None:
         pytest.skip("the package is not installed as a console script")
     env = {"PYTHONIOENCODING": "cp1252", "PATH": "/usr/bin:/bin"}

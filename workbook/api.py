@@ -6,7 +6,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import schema as S
 from .errors import OutputError, UsageError
@@ -86,6 +86,7 @@ def run_tally(path: str | os.PathLike, out: str | os.PathLike | None = None,
 @dataclass
 class DemoRun:
     workbook: Path
+    prepare: PrepareRun
     check_issues: list[Issue]
     tally: TallyRun
 
@@ -98,5 +99,65 @@ def run_demo(folder: str | os.PathLike | None = None) -> DemoRun:
     except OSError as exc:
         raise OutputError(f"无法创建文件夹“{folder}”：{exc.strerror or exc}") from exc
     workbook = new_workbook(folder / S.DEMO_FILE, demo=True, force=True)
+    prepared = run_prepare(workbook)
     _, issues = check_workbook(workbook)
-    return DemoRun(workbook, issues, run_tally(workbook))
+    return DemoRun(workbook, prepared, issues, run_tally(workbook))
+
+
+@dataclass
+class PrepareRun:
+    path: Path
+    book: Book
+    issues: list[Issue]
+    plans: list = field(default_factory=list)
+    edit: Any = None
+
+    @property
+    def refused(self) -> bool:
+        return self.edit is None
+
+
+def run_prepare(path: str | os.PathLike, now: _dt.datetime | None = None,
+                progress: Callable[[str], None] | None = None) -> PrepareRun:
+    """Lay out 评议票 rows 1–2 (and 评议票(复核)'s when present) from 述职人 × 评议项目,
+    through the safe editing path; refused, with issues, when typed cells would move."""
+    from .io.ballot_sheet import ballot_sheets, ensure_sheet, lay_out, read_header, typed_counts
+    from .io.editing import Edit, edit_workbook
+    from .issues import Source, error, has_errors
+    from .prepare import plan_ballot_layout
+
+    path = Path(path)
+    book, issues = load_book(path)
+    needed = [i for i in issues if i.is_error and i.source.sheet in (S.SHEET_REPORTERS, S.SHEET_ITEMS)]
+    if not needed and not book.reporters:
+        needed.append(error("REPORTERS_EMPTY", Source(S.SHEET_REPORTERS, 1, 0),
+                            "“述职人”表还没有填写，请先逐行填写述职人，再生成评议票"))
+    if not needed and not book.items:
+        needed.append(error("ITEMS_EMPTY", Source(S.SHEET_ITEMS, 1, 0),
+                            "“评议项目”表还没有填写，请先填写评议项目，再生成评议票"))
+    run = PrepareRun(path, book, needed)
+    if has_errors(needed):
+        return run
+
+    def apply(workbook) -> Edit | None:
+        regions, summary = {}, []
+        wanted = None   # 评议票(复核) follows 评议票's columns, so both are typed from one layout
+        for name in ballot_sheets(workbook):
+            sheet = ensure_sheet(workbook, name)
+            typed, forms = typed_counts(sheet)
+            plan = plan_ballot_layout(name, book.reporters, book.items, read_header(sheet), typed, wanted)
+            wanted = wanted or plan.columns
+            plan.forms = forms
+            run.plans.append(plan)
+            run.issues.extend(plan.issues)
+            if not plan.refused and lay_out(sheet, plan):
+                regions[name] = lambda row, col: row < S.BALLOT_HEADER_ROWS
+                summary.append(name)
+        if any(plan.refused for plan in run.plans) or not regions:
+            return None
+        return Edit(regions, summary)
+
+    edit = edit_workbook(path, apply, now=now, progress=progress)
+    if not any(plan.refused for plan in run.plans):
+        run.edit = edit
+    return run

@@ -67,7 +67,7 @@ def print_issues(issues: Sequence[Issue], console=None) -> None:
     table = Table(show_header=True, header_style="bold", show_lines=False, box=None, pad_edge=False)
     table.add_column("级别", no_wrap=True)
     table.add_column("位置", no_wrap=True)
-    table.add_column("问题")
+    table.add_column("问题", overflow="fold")
     shown: Counter[str] = Counter()
     for issue in issues:
         shown[issue.code] += 1
@@ -196,6 +196,36 @@ def tally_command(path: WorkbookPath, out: OutDir = None, json_out: JsonOut = No
 
 @app.command()
 @guarded
+def prepare(path: WorkbookPath) -> None:
+    """按“述职人 × 评议项目”生成评议票表头（第 1–2 行）；已录入的票只追加、不移动。
+
+    修改前在工作簿旁留一份带时间的备份。例：shuping prepare 2024述职评议.xlsx
+    """
+    from .api import run_prepare
+    from .prepare import describe_plan
+
+    console = _stdout_console()
+    with _stderr_console().status("正在检查工作簿…") as status:
+        run = run_prepare(path, progress=status.update)
+    if run.refused:
+        print_issues(run.issues)
+        _stderr_console().print("[red]未生成评议票表头，工作簿未做任何改动。[/]请按上表处理后再运行。")
+        raise typer.Exit(1)
+    reporters, items = len(run.book.reporters), len(run.book.items)
+    for plan in run.plans:
+        for line in describe_plan(plan, reporters, items):
+            console.print(line)
+    if not run.edit.changed:
+        console.print("评议票表头已是最新，工作簿未做任何改动。")
+        return
+    console.print(f"已更新：{run.edit.path}")
+    console.print(f"修改前的备份：{run.edit.backup}")
+    for note in run.edit.notes:
+        console.print(f"[yellow]提示：[/]{note}")
+
+
+@app.command()
+@guarded
 def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹（默认 ./shuping-demo）")] = None) -> None:
     """演示：生成示例工作簿并依次运行现有的每一步，告诉你结果在哪里。
 
@@ -206,11 +236,13 @@ def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹�
     run = run_demo(folder)
     console = _stdout_console()
     console.print(f"1. 生成示例工作簿：{run.workbook}")
-    console.print(f"2. 检查数据：{summary_line(run.check_issues)}")
+    console.print("2. 生成评议票表头：" + ("已是最新，未做改动" if run.prepare.edit and not run.prepare.edit.changed
+                                          else "已更新" if run.prepare.edit else "未能生成"))
+    console.print(f"3. 检查数据：{summary_line(run.check_issues)}")
     if run.tally.result is None:
         print_issues(run.tally.issues, console)
         raise typer.Exit(1)
-    console.print("3. 计票：")
+    console.print("4. 计票：")
     print_ranking(run.tally.result, console)
     for output in run.tally.outputs:
         console.print(f"   已写出：{output}")

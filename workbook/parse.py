@@ -367,7 +367,8 @@ def parse_adjudications(rows: Rows) -> tuple[list[Adjudication], list[Issue]]:
 
 
 # --- the ballot sheet -------------------------------------------------------------
-def _label_key(text: str) -> str:
+def label_key(text: str) -> str:
+    """A row-1 reporter label compared without any spaces ("03 王五" = "03王五")."""
     return "".join(clean_text(text).split())
 
 
@@ -389,7 +390,7 @@ def map_ballot_columns(sheet: str, rows: Rows, reporters: Sequence[Reporter],
     labels: dict[str, int] = {}
     for index, reporter in enumerate(reporters):
         if reporter.id:
-            labels.setdefault(_label_key(S.ballot_reporter_label(reporter.id, reporter.name)), index)
+            labels.setdefault(label_key(S.ballot_reporter_label(reporter.id, reporter.name)), index)
     item_names = {item.name: index for index, item in enumerate(items) if item.name}
     mapping: dict[int, tuple[int, int]] = {}
     seen: dict[tuple[int, int], int] = {}
@@ -400,7 +401,7 @@ def map_ballot_columns(sheet: str, rows: Rows, reporters: Sequence[Reporter],
         label = clean_text(_cell(top, col))
         if label:
             in_group = True
-            current = labels.get(_label_key(label))
+            current = labels.get(label_key(label))
             if current is None:
                 issues.append(error("BALLOT_HEADER_UNKNOWN_REPORTER", Source(sheet, 0, col),
                                     f"表头“{label}”与“述职人”表中的任何人（编号 姓名）都对不上", found=label))

@@ -1,4 +1,10 @@
-"""Writing files so that a crash never leaves a half-written one behind."""
+"""Writing files so that a crash never leaves a half-written one behind.
+
+Every file shuping writes goes to a temporary file in the target's folder, is flushed
+and fsynced, optionally verified, and then renamed over the target in one step: the
+target is always either the old file or the new one. `SHUPING_FAULT=<step>` stops the
+process dead at that step, so the tests can prove it (FAULT_STEPS).
+"""
 from __future__ import annotations
 
 import os
@@ -7,6 +13,17 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import OutputError
+
+FAULT_ENV = "SHUPING_FAULT"
+FAULT_STEPS = ("after-backup", "mid-write", "before-rename", "after-rename")
+FAULT_EXIT = 75
+TEMPORARY_PREFIX = ".~shuping-"
+
+
+def fault_point(step: str) -> None:
+    """Die here, without cleanup, when the tests ask for it (a simulated crash)."""
+    if os.environ.get(FAULT_ENV) == step:
+        os._exit(FAULT_EXIT)
 
 
 def lock_file(path: Path) -> Path:
@@ -19,23 +36,62 @@ def refuse_if_open(path: Path) -> None:
         raise OutputError(f"“{path.name}”正在 Excel/WPS 中打开（发现锁文件 {lock_file(path).name}），请先关闭该文件再试")
 
 
-def atomic_save(target: Path, write: Callable[[Path], None]) -> Path:
-    """Let `write` fill a temporary file in the target's folder, fsync it, then rename
-    it over the target in one step. The target is either the old file or the new one."""
-    target = Path(target)
-    refuse_if_open(target)
+def _temporary_prefix(target: Path) -> str:
+    return f"{TEMPORARY_PREFIX}{target.stem}-"
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Temporary files a crashed run left beside `target` (never the target itself)."""
+    prefix = _temporary_prefix(target)
+    removed = []
+    try:
+        candidates = [p for p in target.parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return removed
+    for stale in candidates:
+        try:
+            stale.unlink()
+            removed.append(stale)
+        except OSError:
+            pass
+    return removed
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _replace_via_temporary(target: Path, fill: Callable[[Path], None],
+                           verify: Callable[[Path], None] | None, faults: bool = True) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=".~shuping-", suffix=target.suffix, dir=target.parent)
+        fd, name = tempfile.mkstemp(prefix=_temporary_prefix(target), suffix=target.suffix, dir=target.parent)
         os.close(fd)
     except OSError as exc:
         raise OutputError(f"无法在“{target.parent}”中写入文件：{exc.strerror or exc}") from exc
     temporary = Path(name)
     try:
-        write(temporary)
+        fill(temporary)
         with open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())
+        if verify is not None:
+            verify(temporary)
+        if faults:
+            fault_point("before-rename")
         os.replace(temporary, target)
+        _fsync_folder(target.parent)
+        if faults:
+            fault_point("after-rename")
     except PermissionError as exc:
         raise OutputError(f"无法写入“{target.name}”：文件可能正在其他程序中打开，或没有写入权限") from exc
     except OSError as exc:
@@ -44,3 +100,29 @@ def atomic_save(target: Path, write: Callable[[Path], None]) -> Path:
         if temporary.exists():
             temporary.unlink()
     return target
+
+
+def atomic_save(target: Path, write: Callable[[Path], None],
+                verify: Callable[[Path], None] | None = None) -> Path:
+    """Let `write` fill a temporary file in the target's folder, then rename it over the target."""
+    target = Path(target)
+    refuse_if_open(target)
+    return _replace_via_temporary(target, write, verify)
+
+
+def atomic_write_bytes(target: Path, data: bytes, verify: Callable[[Path], None] | None = None,
+                       faults: bool = True) -> Path:
+    """`data` to `target` atomically; a crash mid-write leaves only a temporary file.
+    `faults=False` keeps a side file (a backup) out of the crash tests' steps."""
+    def fill(temporary: Path) -> None:
+        half = len(data) // 2
+        with open(temporary, "wb") as handle:
+            handle.write(data[:half])
+            handle.flush()
+            if faults:
+                fault_point("mid-write")
+            handle.write(data[half:])
+
+    target = Path(target)
+    refuse_if_open(target)
+    return _replace_via_temporary(target, fill, verify, faults)

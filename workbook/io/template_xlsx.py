@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .. import schema as S
-from ..layout import ballot_groups, fit_width
+from .. import layout as L
+from ..layout import BALLOT_VALIDATION_ROWS, ballot_groups, fit_width
 from .atomic import atomic_save
 from .xlsx_common import FIXED_CREATED, Formats, write_value
 
 TEMPLATE_ROWS = 500          # drop-downs reach this far on list sheets
-BALLOT_ROWS = 3000           # and this far on 评议票
 _PERCENT_TEXT = re.compile(r"^\d+(\.\d+)?%$")
 
 GUIDE_LINES = (
@@ -94,23 +94,23 @@ def _write_ballot_sheet(book, formats: Formats, name: str, reporters: Sequence[t
             sheet.merge_range(0, group.first_col, 0, group.last_col, group.label, fmt)
         else:
             sheet.write_string(0, group.first_col, group.label, fmt)
-        for offset, item in enumerate(items):
+        for offset, item in enumerate(group.items):
             col = group.first_col + offset
             sheet.write_string(1, col, item, fmt)
             sheet.set_column(col, col, fit_width([item], minimum=8, maximum=14))
     last_col = S.BALLOT_FIRST_GRADE_COL + len(reporters) * len(items) - 1
     if reporters:
-        sheet.data_validation(S.BALLOT_HEADER_ROWS, S.BALLOT_FIRST_GRADE_COL, BALLOT_ROWS, last_col, {
-            "validate": "list", "source": list(S.BALLOT_DROPDOWN), "show_error": False})
+        sheet.data_validation(S.BALLOT_HEADER_ROWS, S.BALLOT_FIRST_GRADE_COL, BALLOT_VALIDATION_ROWS, last_col, {
+            "validate": "list", "source": L.GRADE_LIST.split(","), "show_error": False})
         sheet.freeze_panes(S.BALLOT_HEADER_ROWS, S.BALLOT_FIRST_GRADE_COL)
     else:
         sheet.freeze_panes(1, 0)
     category_col = S.BALLOT_FIXED.index(S.BALLOT_CATEGORY)
     void_col = S.BALLOT_FIXED.index(S.BALLOT_VOID)
-    sheet.data_validation(S.BALLOT_HEADER_ROWS, category_col, BALLOT_ROWS, category_col, {
-        "validate": "list", "source": f"='{S.SHEET_CATEGORIES}'!$A$2:$A$50", "show_error": False})
-    sheet.data_validation(S.BALLOT_HEADER_ROWS, void_col, BALLOT_ROWS, void_col, {
-        "validate": "list", "source": list(S.VOID_DROPDOWN), "show_error": False})
+    sheet.data_validation(S.BALLOT_HEADER_ROWS, category_col, BALLOT_VALIDATION_ROWS, category_col, {
+        "validate": "list", "source": "=" + L.CATEGORY_LIST_SOURCE, "show_error": False})
+    sheet.data_validation(S.BALLOT_HEADER_ROWS, void_col, BALLOT_VALIDATION_ROWS, void_col, {
+        "validate": "list", "source": L.VOID_LIST.split(","), "show_error": False})
     for r, row in enumerate(rows, start=S.BALLOT_HEADER_ROWS):
         for col, value in enumerate(row):
             write_value(sheet, r, col, value, formats)
@@ -139,7 +139,7 @@ def write_template(path: str | Path, sheets: dict[str, list[list[Any]]] | None =
                 if spec.name in (S.SHEET_BALLOTS, S.SHEET_BALLOTS_RECHECK):
                     rows = sheets.get(spec.name, [])
                     _write_ballot_sheet(book, formats, spec.name,
-                                        ballot_reporters if spec.name == S.SHEET_BALLOTS or rows else (),
+                                        ballot_reporters,
                                         items, rows)
                     continue
                 rows = sheets.get(spec.name, [list(r) for r in spec.default_rows])
