@@ -224,6 +224,115 @@ def prepare(path: WorkbookPath) -> None:
         console.print(f"[yellow]提示：[/]{note}")
 
 
+def print_comparison(comparison, first: Path, second: Path, console) -> None:
+    from rich.table import Table
+
+    from .compare import form_name
+
+    if comparison.differences:
+        table = Table(header_style="bold", box=None, pad_edge=False)
+        for header in ("评议人类别", "票号", "述职人／项目", "A 单元格", "A 录入", "B 单元格", "B 录入"):
+            table.add_column(header, overflow="fold")
+        for d in comparison.differences:
+            table.add_row(d.category, d.ballot_id, d.what, d.cell_a, d.typed_a, d.cell_b, d.typed_b)
+        console.print(table)
+    for form in comparison.only_a:
+        console.print(f"只在 A 中：{form_name(form.category, form.ballot_id)}（A 第 {form.row + 1} 行）")
+    for form in comparison.only_b:
+        console.print(f"只在 B 中：{form_name(form.category, form.ballot_id)}（B 第 {form.row + 1} 行）")
+    for label in comparison.columns_only_a:
+        console.print(f"只有 A 有这一列：{label}")
+    for label in comparison.columns_only_b:
+        console.print(f"只有 B 有这一列：{label}")
+    console.print(f"A = {first}\nB = {second}")
+    summary = (f"比对了 {comparison.forms_compared} 张票、{comparison.cells_compared} 个格："
+               f"{len(comparison.differences)} 处不一致，只在 A 中 {len(comparison.only_a)} 张，"
+               f"只在 B 中 {len(comparison.only_b)} 张。")
+    console.print(summary + ("两份录入完全一致。" if comparison.identical else "请对照纸质票逐条核对改正。"))
+
+
+def comparison_json(comparison) -> dict[str, Any]:
+    def form(f):
+        return {"category": f.category, "ballot_id": f.ballot_id, "row": f.row + 1}
+    return {
+        "identical": comparison.identical, "forms_compared": comparison.forms_compared,
+        "cells_compared": comparison.cells_compared,
+        "differences": [{"category": d.category, "ballot_id": d.ballot_id, "what": d.what,
+                         "a": {"cell": d.cell_a, "typed": d.typed_a}, "b": {"cell": d.cell_b, "typed": d.typed_b}}
+                        for d in comparison.differences],
+        "only_a": [form(f) for f in comparison.only_a], "only_b": [form(f) for f in comparison.only_b],
+        "columns_only_a": comparison.columns_only_a, "columns_only_b": comparison.columns_only_b,
+    }
+
+
+@app.command()
+@guarded
+def compare(first: Annotated[Path, typer.Argument(help="第一人录入的工作簿（A）", show_default=False)],
+            second: Annotated[Path, typer.Argument(help="第二人录入的工作簿（B）", show_default=False)],
+            as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出差异")] = False) -> None:
+    """双人录入比对：逐格列出两份“评议票”的不同之处；完全一致才返回 0（不修改任何文件）。
+
+    例：shuping compare 录入甲.xlsx 录入乙.xlsx
+    """
+    from .api import run_compare
+
+    run = run_compare(first, second)
+    if run.comparison is None:
+        if as_json:
+            emit_json({**issues_to_json(run.issues), "identical": False})
+        else:
+            print_issues(run.issues)
+            _stderr_console().print("[red]无法比对：[/]请先按上表改正表头。")
+        raise typer.Exit(1)
+    if as_json:
+        emit_json(comparison_json(run.comparison))
+    else:
+        print_comparison(run.comparison, first, second, _stdout_console())
+    raise typer.Exit(0 if run.comparison.identical else 1)
+
+
+def verify_lines(run) -> list[str]:
+    from .fingerprint import short
+
+    lines = [f"结果文件记录的票据指纹：{short(run.recorded['ballots'])}…；按工作簿重算：{short(run.ballots)}…"]
+    if run.file_intact is False:
+        lines.append("✗ 结果文件本身被改动过：其中的数字与它记录的结果指纹不符。")
+    if not run.ballots_match:
+        lines.append("✗ 评议票数据与结果文件不符：计票之后，评议票或疑问票认定被改动过（或这不是同一个工作簿）。")
+    elif run.results is None:
+        lines.append("✗ 评议票数据一致，但工作簿现在有错误，无法重算结果（运行 shuping check 查看）。")
+    elif not run.results_match:
+        lines.append("✗ 评议票数据一致，但按当前工作簿重算的结果与文件不符：计票之后参数设置、等次规则、权重"
+                     "或述职人信息被改动过。")
+    if run.ok:
+        lines.append("✓ 核验通过：结果文件与评议票一致，按当前工作簿重算的结果也与文件一致。")
+    return lines
+
+
+@app.command()
+@guarded
+def verify(path: WorkbookPath,
+           results: Annotated[Path, typer.Argument(help="计票结果文件（计票结果.json 或 计票汇总表.xlsx）",
+                                                   show_default=False)],
+           as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出核验结果")] = False) -> None:
+    """核验：重算指纹，确认结果文件仍与评议票相符（不修改任何文件）。
+
+    例：shuping verify 2024述职评议.xlsx 2024述职评议_成果/计票结果.json
+    """
+    from .api import run_verify
+
+    run = run_verify(path, results)
+    if as_json:
+        emit_json({"ok": run.ok, "ballots_match": run.ballots_match, "results_match": run.results_match,
+                   "file_intact": run.file_intact, "recorded": run.recorded,
+                   "recomputed": {"ballots": run.ballots, "results": run.results}})
+    else:
+        console = _stdout_console()
+        for line in verify_lines(run):
+            console.print(line)
+    raise typer.Exit(0 if run.ok else 1)
+
+
 @app.command()
 @guarded
 def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹（默认 ./shuping-demo）")] = None) -> None:

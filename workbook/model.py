@@ -178,6 +178,7 @@ class Book:
     mail: dict[str, Any] = field(default_factory=dict)
     adjudications: tuple[Adjudication, ...] = ()
     recheck: BallotSheet | None = None
+    adjudicated: tuple = ()         # adjudicate.AppliedDecision, in 疑问票处理 order
 
     @property
     def overall_item(self) -> int | None:

@@ -41,6 +41,12 @@ def clean_text(value: CellValue) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+def shown(value: CellValue, limit: int = 30) -> str:
+    """A cell's text as quoted in a message: a 40,000-character paste is not repeated."""
+    text = clean_text(value)
+    return text if len(text) <= limit else f"{text[:limit]}…（共{len(text)}字）"
+
+
 def grade_code(value: CellValue) -> int:
     """CODE_BLANK, 1..4 (好..差), CODE_OVERVOTE, or CODE_INVALID."""
     text = clean_text(value)

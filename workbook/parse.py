@@ -15,7 +15,7 @@ from . import schema as S
 from .issues import Issue, Source, error, warning
 from .model import (Adjudication, BallotSheet, Book, Cap, Category, Comment, Item, Meeting,
                     Params, RectificationRow, Reporter, Rule)
-from .normalize import (clean_text, grade_code, is_blank, is_percent_text, to_count, to_exact,
+from .normalize import (clean_text, grade_code, is_blank, shown, is_percent_text, to_count, to_exact,
                         to_share, void_flag)
 from .rules import ConditionError, parse_condition
 
@@ -479,11 +479,11 @@ def parse_ballots(sheet: str, rows: Rows, facts, reporters: Sequence[Reporter], 
             for col in range(last_known + 1, len(row)):
                 if not is_blank(row[col]):
                     issues.append(error("BALLOT_DATA_OUTSIDE", source.at(col),
-                                        f"此列没有表头（不属于任何述职人和项目），内容“{clean_text(row[col])}”不会被计票"))
+                                        f"此列没有表头（不属于任何述职人和项目），内容“{shown(row[col])}”不会被计票"))
         for col in range(S.BALLOT_FIRST_GRADE_COL, min(len(row), last_known + 1)):
             if col not in known_cols and not is_blank(row[col]):
                 issues.append(error("BALLOT_DATA_OUTSIDE", source.at(col),
-                                    f"此列没有有效表头，内容“{clean_text(row[col])}”不会被计票"))
+                                    f"此列没有有效表头，内容“{shown(row[col])}”不会被计票"))
         ballot_id = clean_text(_cell(row, 0))
         if not ballot_id:
             issues.append(warning("BALLOT_ID_MISSING", source.at(0),
@@ -494,7 +494,7 @@ def parse_ballots(sheet: str, rows: Rows, facts, reporters: Sequence[Reporter], 
             category = category_index.get(category_text, -1)
             if category < 0:
                 issues.append(error("BALLOT_UNKNOWN_CATEGORY", source.at(1),
-                                    f"评议人类别“{category_text}”不在“评议人类别”表中（应为 "
+                                    f"评议人类别“{shown(category_text)}”不在“评议人类别”表中（应为 "
                                     f"{' / '.join(category_index)}）", found=category_text))
         else:
             category = single_category
@@ -504,8 +504,8 @@ def parse_ballots(sheet: str, rows: Rows, facts, reporters: Sequence[Reporter], 
         void = void_flag(_cell(row, 2))
         if void is None:
             issues.append(error("BALLOT_BAD_VOID", source.at(2),
-                                f"作废栏“{clean_text(_cell(row, 2))}”无法识别：作废填“是”，不作废留空或填“否”",
-                                found=clean_text(_cell(row, 2))))
+                                f"作废栏“{shown(_cell(row, 2))}”无法识别：作废填“是”，不作废留空或填“否”",
+                                found=shown(_cell(row, 2))))
         form_rows.append(index)
         ids.append(ballot_id)
         cats.append(category)
@@ -522,7 +522,7 @@ def parse_ballots(sheet: str, rows: Rows, facts, reporters: Sequence[Reporter], 
 
     for form, position in np.argwhere(codes == S.CODE_INVALID):
         row_index, col = form_rows[form], grade_cols[position]
-        typed = clean_text(rows[row_index][col])
+        typed = shown(rows[row_index][col])
         issues.append(error("BALLOT_BAD_GRADE", Source(sheet, row_index, col),
                             f"无法识别的评价“{typed}”，应为 好/较好/一般/差（或 1-4、A-D），多选请填“多选”",
                             found=typed))
@@ -591,14 +591,25 @@ def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
     mail = sheet(S.SHEET_MAIL, parse_mail, {})
     adjudications = sheet(S.SHEET_ADJUDICATION, parse_adjudications, [])
     ballots = None
+    adjudicated: list = []
     if S.SHEET_BALLOTS in rows:
+        from .adjudicate import SETTLED_CODES, apply_adjudications
+
         ballots, found = parse_ballots(S.SHEET_BALLOTS, rows[S.SHEET_BALLOTS], source.facts(S.SHEET_BALLOTS),
                                        reporters, items, categories)
-        issues.extend(found)
+        ballots, adjudicated, problems, settled = apply_adjudications(
+            ballots, adjudications, rows[S.SHEET_BALLOTS], reporters, items, categories)
+        issues.extend(i for i in found
+                      if not (i.code in SETTLED_CODES and (i.source.row, i.source.col) in settled))
+        issues.extend(problems)
+        if S.SHEET_BALLOTS_RECHECK in rows:
+            from .compare import recheck_issues
+
+            issues.extend(recheck_issues(rows[S.SHEET_BALLOTS], rows[S.SHEET_BALLOTS_RECHECK], reporters, items))
     book = Book(
         path=path, sheet_names=tuple(source.sheet_names), meeting=meeting, reporters=tuple(reporters),
         items=tuple(items), categories=tuple(categories), params=params, rules=tuple(rules),
         ballots=ballots, comments=tuple(comments), rectifications=tuple(rectifications), mail=mail,
-        adjudications=tuple(adjudications),
+        adjudications=tuple(adjudications), adjudicated=tuple(adjudicated),
     )
     return book, issues

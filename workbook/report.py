@@ -9,6 +9,7 @@ from fractions import Fraction
 from typing import Any, Sequence
 
 from . import schema as S
+from .fingerprint import SCHEME, ballots_fingerprint, results_fingerprint
 from .issues import Issue, issue_to_json
 from .normalize import format_fixed
 from .tally import Account, TallyResult, Votes
@@ -85,14 +86,25 @@ def result_json(result: TallyResult, issues: Sequence[Issue]) -> dict[str, Any]:
                                             for p in item.parts] for item in r.items},
             },
         })
-    return {
+    data = {
         "meeting": {"title": book.meeting.title, "year": book.meeting.year},
         "ballots": {**account_json(result.total),
                     "by_category": {a.name: account_json(a) for a in result.accounts}},
         "reporters": reporters,
         "issues": [issue_to_json(i) for i in issues],
         "anonymity": anonymity_json(result),
+        "adjudications": [adjudication_json(d) for d in book.adjudicated],
     }
+    data["fingerprints"] = {"scheme": SCHEME, "ballots": ballots_fingerprint(book),
+                            "results": results_fingerprint(data)}
+    return data
+
+
+def adjudication_json(decision) -> dict[str, Any]:
+    return {"ballot_id": decision.ballot_id, "category": decision.category, "cell": decision.cell,
+            "reporter": decision.reporter, "item": decision.item, "typed": decision.typed,
+            "decision": decision.decision, "reason": decision.reason, "scrutineer": decision.scrutineer,
+            "row": decision.source.row + 1}
 
 
 def percent(value: Fraction | None, places: int = 1) -> str:

@@ -38,6 +38,9 @@ GRADE_SPELLINGS: dict[str, int] = {
     "多": 5, "多选": 5,
 }
 BALLOT_DROPDOWN = (*GRADES, OVERVOTE)
+ABSTAIN = "弃权"
+# 疑问票处理 认定结果 may also say the mark counts as no mark at all.
+ABSTAIN_SPELLINGS = (ABSTAIN, "空白", "未勾选")
 VOID_NO = ("否", "0", "N", "n")
 VOID_YES = ("是", "1", "Y", "y", "√")
 VOID_DROPDOWN = ("是", "否")
@@ -194,7 +197,8 @@ SHEETS: tuple[SheetSpec, ...] = (
               required=False),
     SheetSpec(SHEET_ADJUDICATION, (
         Column("票号", 8), Column("评议人类别", 16), Column("单元格", 10), Column("原始标记", 12),
-        Column("认定结果", 12, BALLOT_DROPDOWN), Column("认定依据", 40), Column("监票人", 12),
+        Column("认定结果", 12, (*BALLOT_DROPDOWN, ABSTAIN, *VOID_DROPDOWN)), Column("认定依据", 40),
+        Column("监票人", 12),
     ), required=False),
 )
 SHEET_BY_NAME: dict[str, SheetSpec] = {s.name: s for s in SHEETS}
@@ -209,8 +213,10 @@ SHEET_SCORE_DETAIL = "得分明细"
 SHEET_TALLY_SHEET = "计票单"
 SHEET_CHARTS = "统计图"
 SHEET_PROGRESS = "整改进度"
+SHEET_ADJUDICATION_LOG = "疑问票认定"
 GENERATED_SHEETS = (SHEET_REPORT, SHEET_SUMMARY, SHEET_BY_CATEGORY, SHEET_RANKING,
-                    SHEET_SCORE_DETAIL, SHEET_TALLY_SHEET, SHEET_CHARTS, SHEET_PROGRESS)
+                    SHEET_SCORE_DETAIL, SHEET_TALLY_SHEET, SHEET_CHARTS, SHEET_PROGRESS,
+                    SHEET_ADJUDICATION_LOG)
 
 # The 条件 language (rules.py).
 METRIC_SCORE = "综合得分"

@@ -151,7 +151,7 @@ def category_sheet(result: TallyResult) -> SheetModel:
     return SheetModel(S.SHEET_BY_CATEGORY, (header,), tuple(rows), kinds)
 
 
-def tally_sheet(result: TallyResult, counted_at: str) -> SheetModel:
+def tally_sheet(result: TallyResult, counted_at: str, fingerprints: dict[str, str] | None = None) -> SheetModel:
     """计票单: the ballot account per category, the balance check, signature lines."""
     header = ("评议人类别", "发放", "回收", "废票", "空白票", "有效票", "核对")
     rows: list[tuple] = []
@@ -161,8 +161,14 @@ def tally_sheet(result: TallyResult, counted_at: str) -> SheetModel:
         else:
             check = "回收 ≤ 发放，相符" if a.returned <= a.issued else "回收多于发放！"
         rows.append((a.name, a.issued, a.returned, a.void, a.blank, a.valid, check))
-    rows += [(), (f"计票时间：{counted_at}",), (f"会议：{result.book.meeting.title}",), (),
-             ("计票人（签字）：", "", "", "监票人（签字）：")]
+    rows += [(), (f"计票时间：{counted_at}",), (f"会议：{result.book.meeting.title}",)]
+    if result.book.adjudicated:
+        rows.append((f"疑问票认定：{len(result.book.adjudicated)} 处（见“{S.SHEET_ADJUDICATION_LOG}”表）",))
+    if fingerprints:
+        rows += [(f"票据指纹（SHA-256）：{fingerprints['ballots']}",),
+                 (f"结果指纹（SHA-256）：{fingerprints['results']}",),
+                 ("核验方法：shuping verify 工作簿 计票结果.json",)]
+    rows += [(), ("计票人（签字）：", "", "", "监票人（签字）：")]
     kinds = (KIND_TEXT,) + (KIND_INT,) * 5 + (KIND_TEXT,)
     return SheetModel(S.SHEET_TALLY_SHEET, (header,), tuple(rows), kinds, widths=(26, 8, 8, 8, 8, 8, 18))
 
@@ -174,6 +180,18 @@ def report_sheet(issues: Sequence[Issue]) -> SheetModel:
                       widths=(6, 28, 14, 8, 90))
 
 
-def result_sheets(result: TallyResult, issues: Sequence[Issue], counted_at: str) -> list[SheetModel]:
-    return [summary_sheet(result), ranking_sheet(result), score_detail_sheet(result), category_sheet(result),
-            tally_sheet(result, counted_at), report_sheet(issues)]
+def adjudication_sheet(result: TallyResult) -> SheetModel:
+    """疑问票认定: every decision applied on top of the typed 评议票, with its record."""
+    header = ("票号", "评议人类别", "单元格", "述职人", "项目", "录入内容", "认定结果", "认定依据", "监票人", "疑问票处理行")
+    rows = tuple((d.ballot_id, d.category, d.cell, d.reporter, d.item, d.typed, d.decision, d.reason,
+                  d.scrutineer, d.source.row + 1) for d in result.book.adjudicated)
+    return SheetModel(S.SHEET_ADJUDICATION_LOG, (header,), rows, (KIND_TEXT,) * 9 + (KIND_INT,))
+
+
+def result_sheets(result: TallyResult, issues: Sequence[Issue], counted_at: str,
+                  fingerprints: dict[str, str] | None = None) -> list[SheetModel]:
+    sheets = [summary_sheet(result), ranking_sheet(result), score_detail_sheet(result), category_sheet(result),
+              tally_sheet(result, counted_at, fingerprints)]
+    if result.book.adjudicated:
+        sheets.append(adjudication_sheet(result))
+    return sheets + [report_sheet(issues)]

@@ -276,3 +276,23 @@ def scan_sheet_xml(xml: bytes) -> SheetFacts:
     for match in _HIDDEN_ROW.finditer(xml):
         facts.hidden_rows.add(int(match.group(1) or match.group(2)) - 1)
     return facts
+
+
+def custom_properties(path: Path) -> dict[str, str]:
+    """The custom document properties of a vetted .xlsx (docProps/custom.xml)."""
+    from defusedxml import ElementTree
+
+    inspect_workbook(path)
+    with zipfile.ZipFile(path) as archive:
+        try:
+            root = ElementTree.fromstring(archive.read("docProps/custom.xml"))
+        except KeyError:
+            return {}
+        except ElementTree.ParseError as exc:
+            raise UnreadableWorkbook(f"“{path.name}”的文档属性无法解析：{exc}") from exc
+    properties = {}
+    for prop in root:
+        name = prop.get("name")
+        if name is not None and len(prop):
+            properties[name] = prop[0].text or ""
+    return properties

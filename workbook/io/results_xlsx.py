@@ -9,12 +9,16 @@ from .atomic import atomic_save
 from .xlsx_common import FIXED_CREATED, Formats, write_value
 
 
-def write_sheets(path: str | Path, models: Sequence[SheetModel], decimals: int = 2) -> Path:
+def write_sheets(path: str | Path, models: Sequence[SheetModel], decimals: int = 2,
+                 properties: dict[str, str] | None = None) -> Path:
+    """`properties` become custom document properties (the fingerprints, for verify)."""
     import xlsxwriter
 
     def write(temporary: Path) -> None:
         with xlsxwriter.Workbook(str(temporary), {"in_memory": True}) as book:
             book.set_properties({"title": "计票汇总表", "created": FIXED_CREATED, "author": "shuping"})
+            for name, value in (properties or {}).items():
+                book.set_custom_property(name, value)
             formats = Formats(book)
             by_kind = {
                 KIND_PERCENT: book.add_format({"font_name": formats.body.font_name, "num_format": "0.0%"}),
