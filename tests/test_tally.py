@@ -5,7 +5,8 @@ taken from the code. Points are the defaults: 好 100, 较好 80, 一般 60, 差
 """
 from fractions import Fraction as F
 
-from helpers import at, codes, count, sheets
+from helpers import at, codes, count, memory_book, sheets
+from workbook.tally import tally
 
 TWO_ITEMS = (("总体评价", "总体", "50%"), ("党建", "单项", "50%"))
 THREE = (("01", "甲"), ("02", "乙"), ("03", "丙"))
@@ -176,3 +177,14 @@ def test_returned_more_than_issued_stops_the_tally():
     result, issues = tally(book, issues)
     assert result is None
     assert at(issues, "BALLOT_OVER_ISSUED") == [("评议人类别", "C2")]
+
+
+def test_no_forms_at_all_is_refused_with_a_reason():
+    book, issues = memory_book(sheets(ballots=[]))
+    result, issues = tally(book, issues)
+    assert result is None and at(issues, "TALLY_NO_FORMS") == [("评议票", "A3")]
+
+
+def test_a_zero_weight_is_an_error_at_its_cell():
+    _, issues = memory_book(sheets(categories=(("甲", 0, 10), ("乙", 1, 10)), ballots=[[1, "甲", None, "好"]]))
+    assert at(issues, "WEIGHT_ZERO") == [("评议人类别", "B2")]

@@ -131,7 +131,9 @@ def run_prepare(path: str | os.PathLike, now: _dt.datetime | None = None,
 
     path = Path(path)
     book, issues = load_book(path)
-    needed = [i for i in issues if i.is_error and i.source.sheet in (S.SHEET_REPORTERS, S.SHEET_ITEMS)]
+    # Only what the header is made of stops prepare: ids, names, the sheets themselves.
+    needed = [i for i in issues if i.is_error and "WEIGHT" not in i.code
+              and (i.source.sheet in (S.SHEET_REPORTERS, S.SHEET_ITEMS) or i.code == "SHEET_TOO_LARGE")]
     if not needed and not book.reporters:
         needed.append(error("REPORTERS_EMPTY", Source(S.SHEET_REPORTERS, 1, 0),
                             "“述职人”表还没有填写，请先逐行填写述职人，再生成评议票"))
@@ -235,7 +237,7 @@ class CompareRun:
 def run_compare(first: str | os.PathLike, second: str | os.PathLike) -> CompareRun:
     """Double entry across two workbooks: 评议票 of `first` against 评议票 of `second`."""
     from .compare import compare_copies, read_copy
-    from .io.reader import open_source
+    from .io.reader import SheetTooLarge, open_source
     from .issues import Source, error
     from .parse import parse_items, parse_reporters
 
@@ -249,9 +251,14 @@ def run_compare(first: str | os.PathLike, second: str | os.PathLike) -> CompareR
         if missing:
             copies.append(None)
             continue
-        reporters, _ = parse_reporters(source.rows(S.SHEET_REPORTERS))
-        items, _ = parse_items(source.rows(S.SHEET_ITEMS))
-        copy = read_copy(S.SHEET_BALLOTS, source.rows(S.SHEET_BALLOTS), reporters, items)
+        try:
+            reporters, _ = parse_reporters(source.rows(S.SHEET_REPORTERS))
+            items, _ = parse_items(source.rows(S.SHEET_ITEMS))
+            copy = read_copy(S.SHEET_BALLOTS, source.rows(S.SHEET_BALLOTS), reporters, items)
+        except SheetTooLarge as exc:
+            issues.append(error("SHEET_TOO_LARGE", Source(exc.sheet), exc.message))
+            copies.append(None)
+            continue
         issues.extend(i for i in copy.issues if i.is_error)
         copies.append(copy)
     if None in copies or issues:

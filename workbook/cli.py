@@ -322,6 +322,9 @@ def verify(path: WorkbookPath,
     from .api import run_verify
 
     run = run_verify(path, results)
+    errors = [i for i in run.issues if i.is_error]
+    if errors and not as_json:
+        print_issues(errors)
     if as_json:
         emit_json({"ok": run.ok, "ballots_match": run.ballots_match, "results_match": run.results_match,
                    "file_intact": run.file_intact, "recorded": run.recorded,

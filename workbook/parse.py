@@ -17,6 +17,7 @@ from .model import (Adjudication, BallotSheet, Book, Cap, Category, Comment, Ite
                     Params, RectificationRow, Reporter, Rule)
 from .normalize import (clean_text, grade_code, is_blank, shown, is_percent_text, to_count, to_exact,
                         to_share, void_flag)
+from .io.reader import SheetTooLarge
 from .rules import ConditionError, parse_condition
 
 Rows = list[list[Any]]
@@ -566,7 +567,11 @@ def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
     rows: dict[str, Rows] = {}
     for spec in S.SHEETS:
         if spec.name in names:
-            rows[spec.name] = source.rows(spec.name)
+            try:
+                rows[spec.name] = source.rows(spec.name)
+            except SheetTooLarge as exc:
+                issues.append(error("SHEET_TOO_LARGE", Source(spec.name, None, None), exc.message))
+                continue
             if spec.name != S.SHEET_GUIDE and spec.name not in (S.SHEET_BALLOTS, S.SHEET_BALLOTS_RECHECK):
                 issues.extend(check_header(spec, rows[spec.name]))
         elif spec.required:

@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from . import schema as S
-from .issues import Issue, Source, has_errors, warning
+from .issues import Issue, Source, error, has_errors, warning
 from .model import Book, Reporter, Rule
 from .normalize import round_half_up
 
@@ -372,6 +372,10 @@ def tally(book: Book, issues: Sequence[Issue] = ()) -> tuple[TallyResult | None,
     """The count of a checked book. With any error among `issues` there is no result."""
     issues = list(issues)
     if has_errors(issues) or book.ballots is None:
+        return None, issues
+    if not len(book.ballots.rows):
+        issues.append(error("TALLY_NO_FORMS", Source(book.ballots.sheet, S.BALLOT_HEADER_ROWS, 0),
+                            "评议票中还没有录入任何票，无法计票：请先逐张录入收回的评议票"))
         return None, issues
     valid, void, blank = count_forms(book)
     accounts = ballot_accounts(book, void, blank)

@@ -38,6 +38,11 @@ def _check_weights(sheet: str, records: Sequence, what: str) -> list[Issue]:
     typed = [r for r in records if r.weight_typed]
     if not typed:
         return []
+    zero = [error("WEIGHT_ZERO", r.source.at(1),
+                  f"{what}权重为 0：这一行的票将完全不起作用。确不计入请删去这一行；否则请填正确的权重")
+            for r in typed if r.weight == 0]
+    if zero:
+        return zero
     if len(typed) < len(records):
         blank = "、".join(str(r.source.row + 1) for r in records if not r.weight_typed)
         return [error("WEIGHTS_PARTIAL", Source(sheet, None, None),

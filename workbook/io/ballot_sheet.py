@@ -18,6 +18,7 @@ VOID_LIST = f'"{L.VOID_LIST}"'
 CATEGORY_LIST = L.CATEGORY_LIST_SOURCE
 TOOL_LISTS = (GRADE_LIST, VOID_LIST, CATEGORY_LIST)
 HEADER_ROWS = S.BALLOT_HEADER_ROWS
+EXCEL_MAX_ROWS = 1_048_576
 
 
 def _value(sheet, row: int, col: int) -> Any:
@@ -58,7 +59,7 @@ def header_state(sheet, width: int) -> tuple:
 def validation_rows(sheet) -> int:
     """The 1-based last row the drop-downs reach: as in the template (0-based
     BALLOT_VALIDATION_ROWS), or well past the last typed form."""
-    return max(BALLOT_VALIDATION_ROWS, -(-(sheet.max_row + 500) // 1000) * 1000) + 1
+    return min(max(BALLOT_VALIDATION_ROWS, -(-(sheet.max_row + 500) // 1000) * 1000) + 1, EXCEL_MAX_ROWS)
 
 
 def lay_out(sheet, plan: LayoutPlan) -> bool:

@@ -182,7 +182,6 @@ def _refuse_losses(path: Path, losses: dict[str, list[str]]) -> list[str]:
 
 
 def _refuse_unwritable(path: Path) -> None:
-    refuse_if_open(path)
     try:
         with open(path, "r+b"):
             pass
@@ -320,7 +319,7 @@ def edit_workbook(path: str | os.PathLike, apply: Callable[[Any], Edit | None],
     step = progress or (lambda message: None)
     path = Path(path)
     sheet_parts = inspect_workbook(path)
-    _refuse_unwritable(path)
+    refuse_if_open(path)
     remove_stale_temporaries(path)
     original = path.read_bytes()
     stamp = path.stat()
@@ -333,6 +332,7 @@ def edit_workbook(path: str | os.PathLike, apply: Callable[[Any], Edit | None],
     edit = apply(book)
     if edit is None:
         return EditResult(path, changed=False)
+    _refuse_unwritable(path)
     dropped = _refuse_losses(path, find_losses(path, sheet_parts))
     for sheet in dropped:
         del book[sheet]

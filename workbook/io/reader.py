@@ -27,6 +27,10 @@ MAX_MEMBERS = 10_000
 MAX_TOTAL_UNCOMPRESSED = 1 << 30
 MAX_MEMBER_RATIO = 200
 RATIO_CHECK_FROM = 1 << 20
+# A sheet's used range beyond these is a stray cell (a fill down to row 1,048,576), not data:
+# reading it as a grid would take gigabytes.
+MAX_SHEET_ROWS = 200_000
+MAX_SHEET_CELLS = 20_000_000
 
 _CFB_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
 _ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
@@ -83,6 +87,20 @@ def _trim(rows: list[list[CellValue]]) -> list[list[CellValue]]:
     return rows
 
 
+class SheetTooLarge(Exception):
+    """A sheet whose used range is absurdly large; the parser reports it as an issue."""
+
+    def __init__(self, sheet: str, height: int, width: int):
+        super().__init__(sheet)
+        self.sheet, self.height, self.width = sheet, height, width
+
+    @property
+    def message(self) -> str:
+        return (f"“{self.sheet}”的已用区域达到 {self.height} 行 × {self.width} 列（第 {self.height} 行或第 "
+                f"{cells.col_name(self.width - 1)} 列仍有内容），远超正常范围，可能是误把整列/整行填充了。"
+                "请在 Excel 中选中多余的行或列→删除→保存，然后再试")
+
+
 class DictSource:
     """Sheets from plain Python lists: the engine of unit tests."""
 
@@ -126,7 +144,13 @@ class CalamineSource:
 
     def rows(self, name: str) -> list[list[CellValue]]:
         try:
-            raw = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            sheet = self._book.get_sheet_by_name(name)
+            height, width = sheet.height, sheet.width
+            if height > MAX_SHEET_ROWS or height * width > MAX_SHEET_CELLS:
+                raise SheetTooLarge(name, height, width)
+            raw = sheet.to_python(skip_empty_area=False)
+        except SheetTooLarge:
+            raise
         except Exception as exc:
             raise UnreadableWorkbook(f"无法读取工作表“{name}”：{exc}") from exc
         convert = _convert_cell
