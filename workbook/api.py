@@ -92,6 +92,7 @@ class DemoRun:
     prepare: PrepareRun
     check_issues: list[Issue]
     tally: TallyRun
+    verify: VerifyRun | None = None
 
 
 def run_demo(folder: str | os.PathLike | None = None) -> DemoRun:
@@ -104,7 +105,10 @@ def run_demo(folder: str | os.PathLike | None = None) -> DemoRun:
     workbook = new_workbook(folder / S.DEMO_FILE, demo=True, force=True)
     prepared = run_prepare(workbook)
     _, issues = check_workbook(workbook)
-    return DemoRun(workbook, prepared, issues, run_tally(workbook))
+    run = DemoRun(workbook, prepared, issues, run_tally(workbook))
+    if run.tally.result is not None:
+        run.verify = run_verify(workbook, output_dir(workbook) / S.RESULT_JSON)
+    return run
 
 
 @dataclass

@@ -358,6 +358,12 @@ def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹�
     print_ranking(run.tally.result, console)
     for output in run.tally.outputs:
         console.print(f"   已写出：{output}")
+    if run.tally.book.adjudicated:
+        console.print(f"   已应用 {len(run.tally.book.adjudicated)} 条疑问票认定（见计票汇总表的“疑问票认定”表）")
+    if run.verify is not None:
+        console.print("5. 核验结果文件：")
+        for line in verify_lines(run.verify):
+            console.print("   " + line)
     console.print("用 Excel 打开上面的工作簿和计票汇总表即可查看；可以修改示例工作簿后再运行 "
                   "shuping check / shuping tally 试试。")
 

@@ -87,6 +87,7 @@ def demo_sheets() -> dict[str, list[list[Any]]]:
     """Rows below the header of each input sheet (评议票: rows from row 3)."""
     rng = random.Random(DEMO_SEED)
     items = [name for name, _, _ in S.DEFAULT_ITEMS]
+    ballots = demo_ballots(rng, len(items))
     title = "某某区2023年度党（工）委书记推动落实全面从严治党主体责任述职评议会"
     return {
         S.SHEET_MEETING: [
@@ -102,7 +103,8 @@ def demo_sheets() -> dict[str, list[list[Any]]]:
         S.SHEET_CATEGORIES: [[name, weight, issued] for name, weight, issued, _ in DEMO_CATEGORIES],
         S.SHEET_PARAMS: [list(row) for row in S.PARAM_DEFAULTS],
         S.SHEET_RULES: [list(row) for row in S.DEFAULT_RULES],
-        S.SHEET_BALLOTS: demo_ballots(rng, len(items)),
+        S.SHEET_BALLOTS: ballots,
+        S.SHEET_ADJUDICATION: demo_adjudications(ballots),
         S.SHEET_COMMENTS: [
             [rid, S.AREA_GENERAL, *DEMO_COMMENTS[rid], "区委书记"] for rid, *_ in DEMO_REPORTERS
         ],
@@ -114,6 +116,19 @@ def demo_sheets() -> dict[str, list[list[Any]]]:
             [S.MAIL_BODY, "{姓名}同志：\n请查收附件中的述职评议反馈意见，并于{整改时限}前完成整改。"],
         ],
     }
+
+
+def demo_adjudications(ballots: list[list[Any]]) -> list[list[Any]]:
+    """One unclear mark, typed as seen ("好?") and decided by the scrutineers, so the demo
+    shows the 疑问票处理 record and its log beside the results (the decision keeps 好)."""
+    col = S.BALLOT_FIRST_GRADE_COL
+    for index, form in enumerate(ballots):
+        if form[col] == S.GRADE_EXCELLENT and not form[2]:
+            form[col] = "好?"
+            cell = f"D{index + S.BALLOT_HEADER_ROWS + 1}"
+            return [[form[0], form[1], cell, "勾画压在“好”与“较好”两格之间的边线上",
+                     S.GRADE_EXCELLENT, "勾的主体和起笔均在“好”格内，经两名监票人共同辨认", "黄丽、韦强"]]
+    return []
 
 
 def demo_ballot_reporters() -> list[tuple[str, str]]:
