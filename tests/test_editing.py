@@ -208,3 +208,42 @@ def test_stale_temporaries_of_a_crashed_run_are_cleared(tmp_path):
     stale.write_bytes(b"half")
     edit_workbook(path, _write_c3)
     assert not stale.exists()
+
+
+def _with_member(path, name, data, rels_type=None):
+    """Copy `path` adding a zip member (and, for a sheet relationship, its rels entry)."""
+    import zipfile
+
+    source = zipfile.ZipFile(path)
+    members = {i.filename: source.read(i) for i in source.infolist()}
+    source.close()
+    members[name] = data
+    if rels_type:
+        rels = "xl/worksheets/_rels/sheet1.xml.rels"
+        entry = (f'<Relationship Id="rIdX" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                 f'relationships/{rels_type}" Target="../{name.split("xl/", 1)[1]}"/>')
+        body = members.get(rels, b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                                  b'package/2006/relationships"></Relationships>').decode()
+        members[rels] = body.replace("</Relationships>", entry + "</Relationships>").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, content in members.items():
+            archive.writestr(member, content)
+    return path
+
+
+@pytest.mark.parametrize("member,rels_type,expected", [
+    ("xl/pivotTables/pivotTable1.xml", "pivotTable", "数据透视表"),
+    ("xl/ctrlProps/ctrlProp1.xml", "ctrlProp", "窗体控件"),
+    ("xl/embeddings/oleObject1.bin", "oleObject", "嵌入对象"),
+    ("xl/slicers/slicer1.xml", "slicer", "切片器"),
+    ("xl/threadedComments/threadedComment1.xml", "threadedComment", "新版批注（线程批注）"),
+])
+def test_finds_pivots_controls_and_the_like(tmp_path, member, rels_type, expected):
+    path = _with_member(_xlsxwriter_book(tmp_path / "a.xlsx", lambda book, sheet: None), member, b"<x/>", rels_type)
+    assert find_losses(path, inspect_workbook(path)) == {"我的表": [expected]}
+
+
+def test_a_workbook_with_vba_is_refused(tmp_path):
+    path = _with_member(_plain(tmp_path), "xl/vbaProject.bin", b"\xd0\xcf\x11\xe0")
+    with pytest.raises(EditRefused, match="宏"):
+        edit_workbook(path, _write_c3)
