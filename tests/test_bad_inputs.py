@@ -8,7 +8,7 @@ import stat
 import pytest
 from typer.testing import CliRunner
 
-from bad.make_corpus import COMMANDS, FILE, cases, generate, write_base
+from bad.make_corpus import COMMANDS, EDITING, FILE, cases, generate, write_base
 from workbook.cli import app
 
 runner = CliRunner()
@@ -65,7 +65,7 @@ def _run_case(case, command, source, work, results) -> list[str]:
     if before is not None:
         backups = [p for p in work.iterdir() if ".备份-" in p.name]
         changed = path.read_bytes() != before
-        if changed and not (command == "prepare" and done.exit_code == 0
+        if changed and not (command in EDITING and done.exit_code == 0
                             and any(b.read_bytes() == before for b in backups)):
             problems.append("the input file was changed")
     if _leftovers(work):
@@ -74,7 +74,7 @@ def _run_case(case, command, source, work, results) -> list[str]:
     allowed = set()
     if command == "tally" and done.exit_code == 0:
         allowed.add(path.stem + "_成果")
-    if command == "prepare" and done.exit_code == 0:
+    if command in EDITING and done.exit_code == 0:
         allowed |= {n for n in new if ".备份-" in n}
     if new - allowed:
         problems.append(f"unexpected output: {sorted(new - allowed)}")

@@ -90,6 +90,8 @@ def run_tally(path: str | os.PathLike, out: str | os.PathLike | None = None,
 class DemoRun:
     workbook: Path
     prepare: PrepareRun
+    imported: ImportRun
+    rectified: RectifyRun
     check_issues: list[Issue]
     tally: TallyRun
     verify: VerifyRun | None = None
@@ -102,10 +104,20 @@ def run_demo(folder: str | os.PathLike | None = None) -> DemoRun:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"无法创建文件夹“{folder}”：{exc.strerror or exc}") from exc
-    workbook = new_workbook(folder / S.DEMO_FILE, demo=True, force=True)
+    from .demo import DEMO_REVIEWER, DEMO_SPEECH_FILE, demo_ballot_reporters, demo_sheets, demo_speech
+    from .io.template_xlsx import write_template
+
+    workbook = folder / S.DEMO_FILE
+    for old in [workbook, *folder.glob(f"{workbook.stem}.备份-*{workbook.suffix}")]:
+        old.unlink(missing_ok=True)   # a rerun starts the demo afresh
+    write_template(workbook, demo_sheets(comments=False), demo_ballot_reporters())
+    speech = folder / DEMO_SPEECH_FILE
+    speech.write_text(demo_speech(), encoding="utf-8")
     prepared = run_prepare(workbook)
+    imported = run_import_comments(workbook, speech, reviewer=DEMO_REVIEWER)
+    rectified = run_rectify(workbook)
     _, issues = check_workbook(workbook)
-    run = DemoRun(workbook, prepared, issues, run_tally(workbook))
+    run = DemoRun(workbook, prepared, imported, rectified, issues, run_tally(workbook))
     if run.tally.result is not None:
         run.verify = run_verify(workbook, output_dir(workbook) / S.RESULT_JSON)
     return run
@@ -268,3 +280,105 @@ def run_compare(first: str | os.PathLike, second: str | os.PathLike) -> CompareR
     if None in copies or issues:
         return CompareRun(None, issues)
     return CompareRun(compare_copies(*copies), issues)
+
+
+def _rows_region(first: int, last: int):
+    """Cells of the 1-based rows first..last (a region for the editing path, 0-based)."""
+    return lambda row, col: first - 1 <= row <= last - 1
+
+
+@dataclass
+class ImportRun:
+    path: Path
+    matches: list                         # comments.BlockMatch, in speaking order
+    added: list = field(default_factory=list)     # (编号, 姓名) of rows added to 点评
+    kept: list = field(default_factory=list)      # 编号 that already had a 综合 row
+    edit: Any = None
+    dry_run: bool = False
+
+
+def run_import_comments(path: str | os.PathLike, speech: str | os.PathLike, dry_run: bool = False,
+                        reviewer: str = "", now: _dt.datetime | None = None,
+                        progress: Callable[[str], None] | None = None) -> ImportRun:
+    """Fill 点评 from the chair's speech: one 综合 row per matched reporter not yet there."""
+    from .comments import match_blocks, parse_speech
+    from .io.editing import Edit, edit_workbook
+    from .io.sheet_rows import append_rows
+    from .io.speech import read_speech
+
+    text = read_speech(speech)
+    path = Path(path)
+    book, _ = load_book(path)
+    run = ImportRun(path, match_blocks(parse_speech(text), book.reporters), dry_run=dry_run)
+    have = {c.reporter_id for c in book.comments if c.area == S.AREA_GENERAL}
+    rows = []
+    for match in run.matches:
+        if match.reporter is None:
+            continue
+        if match.reporter.id in have:
+            run.kept.append(match.reporter.id)
+            continue
+        have.add(match.reporter.id)
+        block = match.block
+        rows.append([match.reporter.id, S.AREA_GENERAL, block.achievements, block.problems, block.expectations,
+                     reviewer or None])
+        run.added.append((match.reporter.id, match.reporter.name))
+    if dry_run or not rows:
+        return run
+
+    def apply(workbook) -> Edit:
+        from .io.ballot_sheet import ensure_sheet
+
+        first, last = append_rows(ensure_sheet(workbook, S.SHEET_COMMENTS), rows, wrap_cols=(2, 3, 4))
+        return Edit({S.SHEET_COMMENTS: _rows_region(first, last)}, [f"点评：新增 {len(rows)} 行"])
+
+    run.edit = edit_workbook(path, apply, now=now, progress=progress)
+    return run
+
+
+@dataclass
+class RectifyRun:
+    path: Path
+    plan: Any                              # rectify.RectifyPlan
+    issues: list[Issue]
+    edit: Any = None
+
+    @property
+    def refused(self) -> bool:
+        return any(i.is_error for i in self.issues)
+
+
+def run_rectify(path: str | os.PathLike, now: _dt.datetime | None = None,
+                progress: Callable[[str], None] | None = None) -> RectifyRun:
+    """Add a 整改清单 row for every problem in 点评 not yet listed (rectify.py)."""
+    from .io.editing import Edit, edit_workbook
+    from .io.sheet_rows import append_rows, set_value
+    from .rectify import plan_rectification
+
+    path = Path(path)
+    book, issues = load_book(path)
+    blocking = [i for i in issues if i.is_error and i.source.sheet in
+                (S.SHEET_REPORTERS, S.SHEET_COMMENTS, S.SHEET_RECTIFY)]
+    plan = plan_rectification(book)
+    run = RectifyRun(path, plan, blocking + plan.issues)
+    if run.refused or not plan.changes:
+        return run
+    note_col = S.SHEET_BY_NAME[S.SHEET_RECTIFY].col("备注")
+
+    def apply(workbook) -> Edit:
+        from .io.ballot_sheet import ensure_sheet
+
+        sheet = ensure_sheet(workbook, S.SHEET_RECTIFY)
+        for row, note in plan.notes.items():
+            set_value(sheet, row + 1, note_col + 1, note or None)
+        regions = {}
+        first = last = 0
+        if plan.additions:
+            first, last = append_rows(sheet, [p.row() for p in plan.additions], wrap_cols=(4,))
+        noted = set(plan.notes)
+        regions[S.SHEET_RECTIFY] = lambda row, col: (first - 1 <= row <= last - 1) or (
+            row in noted and col == note_col)
+        return Edit(regions, [f"整改清单：新增 {len(plan.additions)} 行，标注 {len(plan.notes)} 行"])
+
+    run.edit = edit_workbook(path, apply, now=now, progress=progress)
+    return run

@@ -336,6 +336,94 @@ def verify(path: WorkbookPath,
     raise typer.Exit(0 if run.ok else 1)
 
 
+comments_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="点评：从讲话稿导入点评。")
+app.add_typer(comments_app, name="comments")
+
+
+def describe_match(match) -> str:
+    block = match.block
+    spoken = f"第 {block.line} 行“请{block.who}同志述职”"
+    if match.reporter is None:
+        return f"✗ {spoken}：与“述职人”表中的任何人都对不上（党组织、姓名均不符），未导入，请在“点评”中手工录入"
+    how = {"顺序": "按述职顺序"}.get(match.how, f"按{match.how}")
+    line = f"✓ {spoken} → {match.reporter.id} {match.reporter.name}（{how}匹配）"
+    if match.how == "顺序":
+        others = "、".join(f"{r.id} {r.name}" for r in match.candidates)
+        line += f"，请核对：符合“{block.organization or block.name}”的有 {others}"
+    return line
+
+
+@comments_app.command("import")
+@guarded
+def comments_import(path: WorkbookPath,
+                    speech: Annotated[Path, typer.Argument(help="点评讲话稿（.docx 或 .txt）", show_default=False)],
+                    dry_run: Annotated[bool, typer.Option("--dry-run", help="只显示将导入的内容，不修改工作簿")] = False,
+                    reviewer: Annotated[str, typer.Option("--reviewer", help="填入“点评人”一栏")] = "") -> None:
+    """把讲话稿中对每位述职人的点评（主要成绩、存在问题、希望要求）填入“点评”表；只新增，不改动已有行。
+
+    例：shuping comments import 2024述职评议.xlsx 点评讲话.docx --dry-run
+    """
+    from .api import run_import_comments
+
+    console = _stdout_console()
+    with _stderr_console().status("正在读取讲话稿…") as status:
+        run = run_import_comments(path, speech, dry_run=dry_run, reviewer=reviewer, progress=status.update)
+    if not run.matches:
+        _stderr_console().print("[red]讲话稿中没有找到“请……同志述职”开头的点评段落，[/]未导入任何内容。"
+                                "请确认这是述职评议会上的点评讲话。")
+        raise typer.Exit(1)
+    for match in run.matches:
+        console.print(describe_match(match))
+    for rid in run.kept:
+        console.print(f"· {rid} 在“点评”中已有综合点评，保留原有内容，未重复导入")
+    names = "、".join(f"{rid} {name}" for rid, name in run.added)
+    if run.dry_run:
+        console.print(f"预演：将在“点评”中新增 {len(run.added)} 行（{names or '无'}）。工作簿未做任何改动。")
+    elif run.edit is not None and run.edit.changed:
+        console.print(f"已在“点评”中新增 {len(run.added)} 行：{names}")
+        console.print(f"修改前的备份：{run.edit.backup}")
+    else:
+        console.print("没有需要新增的点评，工作簿未做任何改动。")
+    unmatched = sum(m.reporter is None for m in run.matches)
+    if unmatched:
+        _stderr_console().print(f"[yellow]{unmatched} 段点评未能对应到述职人，[/]见上面的 ✗ 行。")
+        raise typer.Exit(1)
+
+
+@app.command()
+@guarded
+def rectify(path: WorkbookPath) -> None:
+    """按“点评”中的存在问题生成整改清单：每个问题一行，问题编号终身不变；只新增、不改动已录入的内容。
+
+    例：shuping rectify 2024述职评议.xlsx
+    """
+    from .api import run_rectify
+
+    console = _stdout_console()
+    with _stderr_console().status("正在读取工作簿…") as status:
+        run = run_rectify(path, progress=status.update)
+    if run.refused:
+        print_issues(run.issues)
+        _stderr_console().print("[red]未生成整改清单，工作簿未做任何改动。[/]请先改正上面的错误。")
+        raise typer.Exit(1)
+    if run.issues:
+        print_issues(run.issues, console)
+    plan = run.plan
+    console.print(f"点评中共有 {plan.problems_total} 个问题；整改清单新增 {len(plan.additions)} 行，"
+                  f"标注 {len(plan.notes)} 行（点评中已删改的问题，只在备注中标注，不删除）。")
+    for problem in plan.additions[:5]:
+        console.print(f"  {problem.problem_id}  {problem.description[:40]}")
+    if len(plan.additions) > 5:
+        console.print(f"  ……共 {len(plan.additions)} 行")
+    if run.edit is None:
+        console.print("整改清单已是最新，工作簿未做任何改动。")
+        return
+    console.print(f"已更新：{run.edit.path}")
+    console.print(f"修改前的备份：{run.edit.backup}")
+    for note in run.edit.notes:
+        console.print(f"[yellow]提示：[/]{note}")
+
+
 @app.command()
 @guarded
 def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹（默认 ./shuping-demo）")] = None) -> None:
@@ -350,18 +438,24 @@ def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹�
     console.print(f"1. 生成示例工作簿：{run.workbook}")
     console.print("2. 生成评议票表头：" + ("已是最新，未做改动" if run.prepare.edit and not run.prepare.edit.changed
                                           else "已更新" if run.prepare.edit else "未能生成"))
-    console.print(f"3. 检查数据：{summary_line(run.check_issues)}")
+    matched = sum(m.reporter is not None for m in run.imported.matches)
+    console.print(f"3. 导入点评讲话：{run.workbook.parent / '点评讲话.txt'} 中 {len(run.imported.matches)} 段点评，"
+                  f"对应到 {matched} 位述职人，“点评”新增 {len(run.imported.added)} 行")
+    console.print(f"4. 生成整改清单：{run.rectified.plan.problems_total} 个问题，"
+                  f"新增 {len(run.rectified.plan.additions)} 行（问题编号如 "
+                  f"{run.rectified.plan.additions[0].problem_id if run.rectified.plan.additions else '—'}）")
+    console.print(f"5. 检查数据：{summary_line(run.check_issues)}")
     if run.tally.result is None:
         print_issues(run.tally.issues, console)
         raise typer.Exit(1)
-    console.print("4. 计票：")
+    console.print("6. 计票：")
     print_ranking(run.tally.result, console)
     for output in run.tally.outputs:
         console.print(f"   已写出：{output}")
     if run.tally.book.adjudicated:
         console.print(f"   已应用 {len(run.tally.book.adjudicated)} 条疑问票认定（见计票汇总表的“疑问票认定”表）")
     if run.verify is not None:
-        console.print("5. 核验结果文件：")
+        console.print("7. 核验结果文件：")
         for line in verify_lines(run.verify):
             console.print("   " + line)
     console.print("用 Excel 打开上面的工作簿和计票汇总表即可查看；可以修改示例工作簿后再运行 "

@@ -15,6 +15,8 @@ from . import schema as S
 from .demo_data import DEMO_COMMENTS, DEMO_REPORTERS
 
 DEMO_SEED = 20240118
+DEMO_REVIEWER = "区委书记"
+DEMO_SPEECH_FILE = "点评讲话.txt"
 DEMO_CATEGORIES = (
     # 类别, 权重, 发放票数, 回收票数
     ("区委常委及领导小组成员", "40%", 18, 17),
@@ -83,8 +85,9 @@ def demo_ballots(rng: random.Random, items: int) -> list[list[Any]]:
     return rows
 
 
-def demo_sheets() -> dict[str, list[list[Any]]]:
-    """Rows below the header of each input sheet (评议票: rows from row 3)."""
+def demo_sheets(comments: bool = True) -> dict[str, list[list[Any]]]:
+    """Rows below the header of each input sheet (评议票: rows from row 3). Without
+    `comments`, 点评 is left empty for the demo to import it from `demo_speech()`."""
     rng = random.Random(DEMO_SEED)
     items = [name for name, _, _ in S.DEFAULT_ITEMS]
     ballots = demo_ballots(rng, len(items))
@@ -106,8 +109,8 @@ def demo_sheets() -> dict[str, list[list[Any]]]:
         S.SHEET_BALLOTS: ballots,
         S.SHEET_ADJUDICATION: demo_adjudications(ballots),
         S.SHEET_COMMENTS: [
-            [rid, S.AREA_GENERAL, *DEMO_COMMENTS[rid], "区委书记"] for rid, *_ in DEMO_REPORTERS
-        ],
+            [rid, S.AREA_GENERAL, *DEMO_COMMENTS[rid], DEMO_REVIEWER] for rid, *_ in DEMO_REPORTERS
+        ] if comments else [],
         S.SHEET_MAIL: [
             [S.MAIL_SERVER, "smtp.example.gov.cn"], [S.MAIL_PORT, 465], [S.MAIL_ENCRYPTION, "SSL"],
             [S.MAIL_SENDER, "zzb@example.gov.cn"], [S.MAIL_USER, "zzb@example.gov.cn"],
@@ -133,3 +136,19 @@ def demo_adjudications(ballots: list[list[Any]]) -> list[list[Any]]:
 
 def demo_ballot_reporters() -> list[tuple[str, str]]:
     return [(rid, name) for rid, _org, name, _title, _mode in DEMO_REPORTERS]
+
+
+def demo_speech() -> str:
+    """The chair's speech at the demo meeting, built the way the real ones are (seed 000):
+    "请……同志述职。", "……（述职毕）", "点评：" achievements, 存在的不足, 希望."""
+    lines = [
+        "同志们：",
+        "今天，我们召开某某区2023年度党（工）委书记推动落实全面从严治党主体责任述职评议会。",
+        "下面，进行第一项议程，请各党（工）委书记述职，我代表区委进行点评。",
+    ]
+    for k, (rid, organization, name, _title, _mode) in enumerate(DEMO_REPORTERS):
+        achievements, problems, expectations = DEMO_COMMENTS[rid]
+        lines += [f"{'首先' if k == 0 else '下面'}，请{organization}书记{name}同志述职。", "……（述职毕）",
+                  f"点评：{achievements}", problems, expectations]
+    lines += ["下面，进行第二项议程，请市委组织部领导讲话。", "（讲话毕）"]
+    return "\n".join(lines) + "\n"

@@ -34,7 +34,7 @@ from .. import schema as S
 from ..cells import cell_ref
 from ..errors import OutputError, ShupingError, UnreadableWorkbook
 from .atomic import atomic_write_bytes, fault_point, refuse_if_open, remove_stale_temporaries
-from .reader import inspect_workbook
+from .reader import SheetTooLarge, inspect_workbook
 
 BACKUP_MARK = ".备份-"
 BACKUP_STAMP = "%Y%m%d-%H%M%S"
@@ -347,7 +347,11 @@ def edit_workbook(path: str | os.PathLike, apply: Callable[[Any], Edit | None],
     def verify(temporary: Path) -> None:
         step("正在逐格核对写出的内容…")
         inspect_workbook(temporary)
-        problems = compare_values(before, read_back_values(temporary), edit.regions, dropped)
+        try:
+            after = read_back_values(temporary)
+        except SheetTooLarge as exc:
+            raise OutputError(exc.message + "。为确保逐格核对，工作簿未做任何改动") from exc
+        problems = compare_values(before, after, edit.regions, dropped)
         if problems:
             raise OutputError("写出的工作簿与原内容核对不一致，已放弃保存，原文件未改动：" + "；".join(problems))
         current = path.stat()
@@ -357,7 +361,11 @@ def edit_workbook(path: str | os.PathLike, apply: Callable[[Any], Edit | None],
     step("正在写入备份…")
     backup = write_backup(path, original, now or _dt.datetime.now())
     fault_point("after-backup")
-    atomic_write_bytes(path, data, verify)
+    try:
+        atomic_write_bytes(path, data, verify)
+    except BaseException:
+        backup.unlink(missing_ok=True)   # the original is untouched: its copy is clutter
+        raise
     prune_backups(path, keep_backups)
     notes = []
     if dropped:
