@@ -8,7 +8,7 @@ import stat
 import pytest
 from typer.testing import CliRunner
 
-from bad.make_corpus import COMMANDS, EDITING, FILE, cases, generate, write_base
+from bad.make_corpus import COMMANDS, EDITING, FILE, SPEECH, cases, generate, write_base
 from workbook.cli import app
 
 runner = CliRunner()
@@ -32,6 +32,8 @@ def _arguments(command, path, results):
         return [command, str(path), str(path)]
     if command == "verify":
         return [command, str(path), str(results)]
+    if command == "comments import":
+        return ["comments", "import", str(path), str(path.parent / SPEECH)]
     return [command, str(path)]
 
 

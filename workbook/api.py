@@ -295,6 +295,7 @@ class ImportRun:
     kept: list = field(default_factory=list)      # 编号 that already had a 综合 row
     edit: Any = None
     dry_run: bool = False
+    issues: list[Issue] = field(default_factory=list)   # problems in 述职人/点评 that stop the import
 
 
 def run_import_comments(path: str | os.PathLike, speech: str | os.PathLike, dry_run: bool = False,
@@ -308,8 +309,11 @@ def run_import_comments(path: str | os.PathLike, speech: str | os.PathLike, dry_
 
     text = read_speech(speech)
     path = Path(path)
-    book, _ = load_book(path)
-    run = ImportRun(path, match_blocks(parse_speech(text), book.reporters), dry_run=dry_run)
+    book, issues = load_book(path)
+    blocking = [i for i in issues if i.is_error and i.source.sheet in (S.SHEET_REPORTERS, S.SHEET_COMMENTS)]
+    run = ImportRun(path, match_blocks(parse_speech(text), book.reporters), dry_run=dry_run, issues=blocking)
+    if blocking:
+        return run
     have = {c.reporter_id for c in book.comments if c.area == S.AREA_GENERAL}
     rows = []
     for match in run.matches:

@@ -368,6 +368,10 @@ def comments_import(path: WorkbookPath,
     console = _stdout_console()
     with _stderr_console().status("正在读取讲话稿…") as status:
         run = run_import_comments(path, speech, dry_run=dry_run, reviewer=reviewer, progress=status.update)
+    if run.issues:
+        print_issues(run.issues)
+        _stderr_console().print("[red]未导入点评，工作簿未做任何改动。[/]请先改正上面的错误。")
+        raise typer.Exit(1)
     if not run.matches:
         _stderr_console().print("[red]讲话稿中没有找到“请……同志述职”开头的点评段落，[/]未导入任何内容。"
                                 "请确认这是述职评议会上的点评讲话。")

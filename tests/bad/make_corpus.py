@@ -28,8 +28,11 @@ sys.path.insert(0, str(HERE.parent.parent))     # the package, when run from a c
 
 from helpers import sheets, write_xlsx  # noqa: E402
 
-COMMANDS = ("check", "tally", "prepare", "compare", "verify", "rectify")
-EDITING = ("prepare", "rectify")   # commands whose purpose is to change the workbook
+COMMANDS = ("check", "tally", "prepare", "compare", "verify", "rectify", "comments import")
+EDITING = ("prepare", "rectify", "comments import")   # commands whose purpose is to change the workbook
+SPEECH = "点评讲话.txt"   # beside every case: one comment block, for 02 李四
+SPEECH_TEXT = ("同志们：\n下面，请李四所在党委书记李四同志述职。\n……（述职毕）\n点评：李四同志工作扎实。\n"
+               "存在的不足是：一是调研不够。二是宣传不足。\n希望李四同志再接再厉。\n下面，进行第二项议程。\n")
 FILE = "评议.xlsx"
 
 # What a fault means for each command: unusable files give 2 everywhere; a workbook with
@@ -39,7 +42,9 @@ UNUSABLE = dict.fromkeys(COMMANDS, 2)
 
 
 def workbook_errors(prepare: int = 0, compare: int = 0, rectify: int = 0) -> dict[str, int]:
-    return {"check": 1, "tally": 1, "prepare": prepare, "compare": compare, "verify": 1, "rectify": rectify}
+    """`comments import` is stopped by what stops `rectify` (述职人, 点评)."""
+    return {"check": 1, "tally": 1, "prepare": prepare, "compare": compare, "verify": 1, "rectify": rectify,
+            "comments import": rectify}
 
 
 FINE = dict.fromkeys(COMMANDS, 0)
@@ -323,7 +328,8 @@ def cases() -> list[Case]:
         Case("hidden_rows", "评议票有隐藏行（仍计票，只警告）", _openpyxl(_hidden_rows), FINE),
         Case("million_row_range", "评议票第 1048576 行有内容（整列误填）", _big_used_range,
              workbook_errors(prepare=1, compare=1, rectify=1), message="1048576",
-             messages={"prepare": "1048576", "compare": "1048576", "rectify": "1048576"}),
+             messages={"prepare": "1048576", "compare": "1048576", "rectify": "1048576",
+                       "comments import": "1048576"}),
         Case("value_in_last_column", "评议票第 1 行最右端（XFD1）有内容", _edit(_set(b, 0, 16383, "备注")),
              workbook_errors(compare=1), message="XFD1"),
         Case("date_as_issued", "发放票数填成了日期", _openpyxl(_date_as_issued), workbook_errors(), message="发放票数"),
@@ -372,7 +378,7 @@ def cases() -> list[Case]:
              workbook_errors(), message="两次录入不一致"),
         Case("chart_and_late_reporter", "自建工作表有图表，又追加了述职人（prepare 须拒绝）",
              _openpyxl(_chart_and_late_reporter), workbook_errors(prepare=1, compare=1, rectify=1),
-             message="04 赵六", messages={"prepare": "图表", "rectify": "图表"}),
+             message="04 赵六", messages={"prepare": "图表", "rectify": "图表", "comments import": "图表"}),
         Case("formula_like_name", "姓名以“=”开头（文本，不是公式）",
              _edit(_both(_set("述职人", 1, 2, "=HYPERLINK(\"x\")"), _set(b, 0, 3, "01 =HYPERLINK(\"x\")"))),
              {**FINE, "verify": 1}),
@@ -380,8 +386,9 @@ def cases() -> list[Case]:
         Case("read_only_file", "文件是只读的（读取不受影响）", _read_only, FINE),
         Case("path_with_spaces", "路径和文件名含空格和中文", lambda folder: write_base(folder / "述职 评议 表 2024.xlsx"),
              FINE, file="述职 评议 表 2024.xlsx"),
-        Case("lock_file", "文件正在 Excel 中打开（有锁文件）", _lock_file, {**FINE, "prepare": 1, "rectify": 1},
-             messages={"prepare": "正在 Excel/WPS 中打开", "rectify": "正在 Excel/WPS 中打开"}),
+        Case("lock_file", "文件正在 Excel 中打开（有锁文件）", _lock_file,
+             {**FINE, "prepare": 1, "rectify": 1, "comments import": 1},
+             messages={command: "正在 Excel/WPS 中打开" for command in EDITING}),
     ]
 
 
@@ -393,6 +400,7 @@ def generate(out: Path) -> list[Case]:
         folder = out / case.name
         folder.mkdir(exist_ok=True)
         case.build(folder)
+        (folder / SPEECH).write_text(SPEECH_TEXT, encoding="utf-8")
         manifest[case.name] = {"fault": case.fault, "file": case.file, "expect": case.expect,
                                "message": case.message}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
