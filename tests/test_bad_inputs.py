@@ -82,7 +82,7 @@ def _run_case(case, command, source, work, results) -> list[str]:
         problems.append(f"unexpected output: {sorted(new - allowed)}")
     if command == "tally" and done.exit_code == 0:
         out = work / (path.stem + "_成果")
-        assert sorted(p.name for p in out.iterdir()) == ["计票汇总表.xlsx", "计票结果.json"]
+        assert sorted(p.name for p in out.iterdir()) == ["结果通报表.xlsx", "计票汇总表.xlsx", "计票结果.json"]
     return problems
 
 

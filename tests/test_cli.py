@@ -125,7 +125,7 @@ def test_tally_writes_outputs_beside_the_workbook_and_never_changes_it(demo_work
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["reporters"]
     assert path.read_bytes() == before
     wb = openpyxl.load_workbook(out / "计票汇总表.xlsx", read_only=True)
-    assert wb.sheetnames == ["计票汇总", "排名与等次", "得分明细", "分类统计", "计票单", "疑问票认定", "校验报告"]
+    assert wb.sheetnames == ["计票汇总", "排名与等次", "得分明细", "分类统计", "计票单", "统计图", "疑问票认定", "校验报告"]
 
 
 def test_demo_runs_every_step(tmp_path):

@@ -72,14 +72,17 @@ def run_tally(path: str | os.PathLike, out: str | os.PathLike | None = None,
     run.json = result_json(result, issues)
     if write_files:
         from .io.results_xlsx import write_sheets
-        from .sheets import result_sheets
+        from .sheets import bulletin_sheet, result_sheets
 
         target = output_dir(path, out)
         stamp = (counted_at or _dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
         fingerprints = run.json["fingerprints"]
+        properties = fingerprint_properties(fingerprints)
         run.outputs.append(write_sheets(target / S.SUMMARY_WORKBOOK,
                                         result_sheets(result, issues, stamp, fingerprints), book.params.decimals,
-                                        fingerprint_properties(fingerprints)))
+                                        properties))
+        run.outputs.append(write_sheets(target / S.BULLETIN_WORKBOOK, [bulletin_sheet(result)],
+                                        book.params.decimals, properties, title="结果通报表"))
         run.outputs.append(write_json(target / S.RESULT_JSON, run.json))
     if json_file and str(json_file) != "-":
         run.outputs.append(write_json(Path(json_file), run.json))

@@ -230,6 +230,8 @@ CONDITION_AND, CONDITION_OR = "且", "或"
 # Output names.
 OUTPUT_DIR_SUFFIX = "_成果"
 SUMMARY_WORKBOOK = "计票汇总表.xlsx"
+BULLETIN_WORKBOOK = "结果通报表.xlsx"
+FORMS_WORKBOOK = "评议表.xlsx"
 RESULT_JSON = "计票结果.json"
 TEMPLATE_FILE = "述职评议模板.xlsx"
 DEMO_FILE = "述职评议示例.xlsx"

@@ -5,6 +5,7 @@ the sheets the ribbon writes into the open workbook. Nothing here reads or write
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Sequence
@@ -17,24 +18,63 @@ from .report import score_text
 from .tally import ReporterResult, TallyResult
 
 KIND_PERCENT, KIND_SCORE, KIND_TEXT, KIND_INT = "percent", "score", "text", "int"
+NUMBER_WIDTHS = {KIND_PERCENT: 7, KIND_SCORE: 7, KIND_INT: 5}
+
+
+@dataclass(frozen=True)
+class ChartModel:
+    """A native chart over a block of the sheet's own table (0-based rows of `rows`)."""
+
+    kind: str                                    # "bar" (horizontal) or "column"
+    title: str
+    categories: int                              # column holding the category labels
+    series: tuple[tuple[str, int], ...]          # (name, column) per series
+    first: int                                   # first and last table row (0-based, of `rows`)
+    last: int
+    anchor: tuple[int, int]                      # top-left (row, col) on the sheet
+    stacked: bool = False
+    size: tuple[int, int] = (720, 420)           # pixels
+    number_format: str = ""
+    value_range: tuple[float, float] | None = None   # the value axis: the score scale, not 0
 
 
 @dataclass(frozen=True)
 class SheetModel:
+    """One generated sheet as data: headers, body rows, per-column kinds, merges,
+    notes under the table, charts. Sinks (xlsxwriter now, xlwings later) only render it."""
+
     name: str
     header: tuple[tuple[str, ...], ...]          # one or more header rows
     rows: tuple[tuple[Any, ...], ...]
     kinds: tuple[str, ...] = ()                  # per column: how to format numbers
     merges: tuple[tuple[int, int, int, int, str], ...] = ()  # header merges (r0, c0, r1, c1, text)
     widths: tuple[float, ...] = field(default=())
-    title: str = ""
+    title: str = ""                              # printed in the page header
+    notes: tuple[tuple[Any, ...], ...] = ()      # plain lines under the table (no borders)
+    charts: tuple[ChartModel, ...] = ()
+    banded: bool = True                          # alternate row fills
+
+    @property
+    def landscape(self) -> bool:
+        """Wide tables print across the page."""
+        return sum(self.fitted_widths()) > 95
 
     def fitted_widths(self) -> tuple[float, ...]:
+        """Text columns fit their longest text; number columns their header and a
+        fixed width for the shown format (a float's repr says nothing about 0.0%)."""
         if self.widths:
             return self.widths
         columns = max((len(r) for r in (*self.header, *self.rows)), default=0)
-        return tuple(fit_width([r[c] if c < len(r) else None for r in (*self.header[-1:], *self.rows)],
-                               minimum=6, maximum=40) for c in range(columns))
+        widths = []
+        for c in range(columns):
+            kind = self.kinds[c] if c < len(self.kinds) else KIND_TEXT
+            header = [h[c] if c < len(h) else None for h in self.header[-1:]]
+            if kind in NUMBER_WIDTHS:
+                widths.append(max(NUMBER_WIDTHS[kind], fit_width(header, minimum=4, maximum=12)))
+            else:
+                widths.append(fit_width([*header, *(r[c] if c < len(r) else None for r in self.rows)],
+                                        minimum=6, maximum=40))
+        return tuple(widths)
 
 
 def _float(value: Fraction | None) -> float | None:
@@ -144,11 +184,9 @@ def category_sheet(result: TallyResult) -> SheetModel:
     elif anonymity.merged:
         note = (f"有效票少于{anonymity.min_votes}张的类别合并为“{S.MERGED_LABEL}”列示，"
                 "以免反推个人投票。")
-    if note:
-        rows.append((note,))
     kinds = (KIND_TEXT, KIND_TEXT, KIND_INT, KIND_TEXT, KIND_TEXT, KIND_TEXT) + (KIND_INT,) * 7 + (
         KIND_PERCENT, KIND_SCORE)
-    return SheetModel(S.SHEET_BY_CATEGORY, (header,), tuple(rows), kinds)
+    return SheetModel(S.SHEET_BY_CATEGORY, (header,), tuple(rows), kinds, notes=((note,),) if note else ())
 
 
 def tally_sheet(result: TallyResult, counted_at: str, fingerprints: dict[str, str] | None = None) -> SheetModel:
@@ -161,16 +199,17 @@ def tally_sheet(result: TallyResult, counted_at: str, fingerprints: dict[str, st
         else:
             check = "回收 ≤ 发放，相符" if a.returned <= a.issued else "回收多于发放！"
         rows.append((a.name, a.issued, a.returned, a.void, a.blank, a.valid, check))
-    rows += [(), (f"计票时间：{counted_at}",), (f"会议：{result.book.meeting.title}",)]
+    notes: list[tuple] = [(), (f"计票时间：{counted_at}",), (f"会议：{result.book.meeting.title}",)]
     if result.book.adjudicated:
-        rows.append((f"疑问票认定：{len(result.book.adjudicated)} 处（见“{S.SHEET_ADJUDICATION_LOG}”表）",))
+        notes.append((f"疑问票认定：{len(result.book.adjudicated)} 处（见“{S.SHEET_ADJUDICATION_LOG}”表）",))
     if fingerprints:
-        rows += [(f"票据指纹（SHA-256）：{fingerprints['ballots']}",),
-                 (f"结果指纹（SHA-256）：{fingerprints['results']}",),
-                 ("核验方法：shuping verify 工作簿 计票结果.json",)]
-    rows += [(), ("计票人（签字）：", "", "", "监票人（签字）：")]
+        notes += [(f"票据指纹（SHA-256）：{fingerprints['ballots']}",),
+                  (f"结果指纹（SHA-256）：{fingerprints['results']}",),
+                  ("核验方法：shuping verify 工作簿 计票结果.json",)]
+    notes += [(), ("计票人（签字）：", "", "", "监票人（签字）：")]
     kinds = (KIND_TEXT,) + (KIND_INT,) * 5 + (KIND_TEXT,)
-    return SheetModel(S.SHEET_TALLY_SHEET, (header,), tuple(rows), kinds, widths=(26, 8, 8, 8, 8, 8, 18))
+    return SheetModel(S.SHEET_TALLY_SHEET, (header,), tuple(rows), kinds, widths=(26, 8, 8, 8, 8, 8, 18),
+                      notes=tuple(notes))
 
 
 def report_sheet(issues: Sequence[Issue]) -> SheetModel:
@@ -188,10 +227,54 @@ def adjudication_sheet(result: TallyResult) -> SheetModel:
     return SheetModel(S.SHEET_ADJUDICATION_LOG, (header,), rows, (KIND_TEXT,) * 9 + (KIND_INT,))
 
 
+def charts_sheet(result: TallyResult) -> SheetModel:
+    """统计图: two small tables and the native charts drawn from them — 综合得分 by
+    reporter (highest first) and the 好/较好/一般/差 distribution per reporter."""
+    label = "{0.reporter.id} {0.reporter.name}".format
+    by_score = sorted(result.reporters, key=lambda r: (r.rank, r.index))
+    where = f"（{result.reporters[0].rates_from}）" if result.reporters and result.reporters[0].rates_from else ""
+    header = ("述职人（按得分）", "综合得分", "", "述职人", "好", "较好", "一般", "差")
+    rows = []
+    for ranked, r in zip(by_score, result.reporters):
+        v = r.votes
+        rows.append((label(ranked), _float(ranked.score_rounded), None, label(r), v.excellent, v.good, v.fair, v.poor))
+    last = len(rows) - 1
+    height = max(300, 60 + 26 * len(rows))
+    points = result.book.params.points
+    charts = (
+        ChartModel("bar", "综合得分（由高到低）", 0, (("综合得分", 1),), 0, last, (0, 9), size=(640, height),
+                   number_format="0." + "0" * result.book.params.decimals if result.book.params.decimals else "0",
+                   value_range=(float(min(points)), float(max(points)))),
+        ChartModel("bar", f"评价分布{where}", 3, tuple((g, 4 + k) for k, g in enumerate(S.GRADES)), 0, last,
+                   (max(22, len(rows) + 4), 9), stacked=True, size=(640, height)),
+    )
+    kinds = (KIND_TEXT, KIND_SCORE, KIND_TEXT, KIND_TEXT) + (KIND_INT,) * 4
+    return SheetModel(S.SHEET_CHARTS, (header,), tuple(rows), kinds, widths=(20, 10, 2, 20, 7, 7, 7, 7),
+                      charts=charts, banded=False)
+
+
+def bulletin_sheet(result: TallyResult) -> SheetModel:
+    """结果通报表: for wide distribution — 编号, 党组织, 姓名, 等次 (and 好评率 when
+    参数设置 says so), in 述职人 order or by 等次 as 通报排序 says. No votes, no scores."""
+    params = result.book.params
+    rates = params.bulletin_rates
+    order = {g: k for k, g in enumerate(S.GRADES)}
+    reporters = list(result.reporters)
+    if params.bulletin_order == S.ORDER_BY_GRADE:
+        reporters.sort(key=lambda r: (order.get(r.grade or "", len(order)), r.index))
+    header = ("编号", "党组织", "姓名", "等次") + (("好评率",) if rates else ())
+    rows = tuple((r.reporter.id, r.reporter.organization, r.reporter.name, r.grade or "")
+                 + ((_float(r.good_rate),) if rates else ()) for r in reporters)
+    kinds = (KIND_TEXT,) * 4 + ((KIND_PERCENT,) if rates else ())
+    return SheetModel("结果通报", (header,), rows, kinds, widths=(8, 34, 12, 8) + ((10,) if rates else ()),
+                      title=result.book.meeting.title)
+
+
 def result_sheets(result: TallyResult, issues: Sequence[Issue], counted_at: str,
                   fingerprints: dict[str, str] | None = None) -> list[SheetModel]:
     sheets = [summary_sheet(result), ranking_sheet(result), score_detail_sheet(result), category_sheet(result),
-              tally_sheet(result, counted_at, fingerprints)]
+              tally_sheet(result, counted_at, fingerprints), charts_sheet(result)]
     if result.book.adjudicated:
         sheets.append(adjudication_sheet(result))
-    return sheets + [report_sheet(issues)]
+    title = result.book.meeting.title
+    return [dataclasses.replace(sheet, title=title) for sheet in sheets + [report_sheet(issues)]]

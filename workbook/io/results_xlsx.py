@@ -1,46 +1,157 @@
-"""Rendering `SheetModel`s into a new workbook with xlsxwriter (the command line's sink)."""
+"""Rendering `SheetModel`s into a new workbook with xlsxwriter (the command line's sink).
+
+Everything about *what* goes where is in the models (sheets.py); this module only knows
+how xlsxwriter spells it: formats, borders, banding, page setup, native charts.
+Every sheet prints on A4 without touching anything: one page wide, header rows repeated,
+the meeting title in the page header and "第 n 页 共 m 页" in the footer.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Sequence
 
-from ..sheets import KIND_INT, KIND_PERCENT, KIND_SCORE, SheetModel
+from ..sheets import KIND_INT, KIND_PERCENT, KIND_SCORE, ChartModel, SheetModel
 from .atomic import atomic_save
-from .xlsx_common import FIXED_CREATED, Formats, write_value
+from .xlsx_common import FIXED_CREATED, FONT, HEADER_FILL, write_value
+
+BAND_FILL = "#F2F2F2"
+A4 = 9
+FOOTER = "&C第 &P 页 共 &N 页"
+NUMBER_FORMATS = {KIND_PERCENT: "0.0%", KIND_INT: "0"}
+
+
+def page_header(title: str) -> str:
+    """The title centred in the page header ("&" is a code there, so doubled)."""
+    return f'&C&"{FONT},Bold"&12{title.replace("&", "&&")}' if title else ""
+
+
+class _Formats:
+    """Cell formats by (kind, banded, wrapped), made once per workbook."""
+
+    def __init__(self, book, decimals: int):
+        self.book = book
+        self.base = {"font_name": FONT, "font_size": 11, "valign": "vcenter"}
+        self.numbers = {**NUMBER_FORMATS, KIND_SCORE: "0." + "0" * decimals if decimals else "0"}
+        self.header = book.add_format({**self.base, "bold": True, "bg_color": HEADER_FILL, "border": 1,
+                                       "align": "center", "text_wrap": True})
+        self.note = book.add_format(self.base)
+        self._cache: dict = {}
+
+    def cell(self, kind: str | None, banded: bool, wrapped: bool, centred: bool = False):
+        key = (kind, banded, wrapped, centred)
+        if key not in self._cache:
+            spec = {**self.base, "border": 1}
+            if centred:
+                spec["align"] = "center"
+            if kind in self.numbers:
+                spec["num_format"] = self.numbers[kind]
+            if banded:
+                spec["bg_color"] = BAND_FILL
+            if wrapped:
+                spec.update(text_wrap=True, valign="top")
+            self._cache[key] = self.book.add_format(spec)
+        return self._cache[key]
+
+
+class _ValueFormats:
+    """What write_value expects: `.body`, `.date` (only those are used for our cells)."""
+
+    def __init__(self, body, date):
+        self.body, self.date = body, date
+
+
+def _write_table(sheet, model: SheetModel, formats: _Formats, book) -> int:
+    for r, header in enumerate(model.header):
+        for c, text in enumerate(header):
+            sheet.write_string(r, c, text, formats.header)
+    for r0, c0, r1, c1, text in model.merges:
+        if (r0, c0) != (r1, c1):
+            sheet.merge_range(r0, c0, r1, c1, text, formats.header)
+    widths = model.fitted_widths()
+    first = len(model.header)
+    date = book.add_format({**formats.base, "border": 1, "num_format": 'yyyy"年"m"月"d"日"'})
+    for r, row in enumerate(model.rows):
+        banded = model.banded and r % 2 == 1
+        for c in range(len(widths)):
+            value = row[c] if c < len(row) else None
+            kind = model.kinds[c] if c < len(model.kinds) else None
+            fmt = formats.cell(kind, banded, wrapped=widths[c] >= 40,
+                               centred=kind not in formats.numbers and widths[c] <= 8)
+            if value is None or value == "":
+                sheet.write_blank(first + r, c, None, fmt)
+            else:
+                write_value(sheet, first + r, c, value, _ValueFormats(fmt, date), fmt)
+    row = first + len(model.rows)
+    for note in model.notes:
+        for c, value in enumerate(note):
+            if value not in (None, ""):
+                sheet.write_string(row, c, str(value), formats.note)
+        row += 1
+    for c, width in enumerate(widths):
+        sheet.set_column(c, c, width)
+    return row
+
+
+def _page_setup(sheet, model: SheetModel) -> None:
+    sheet.set_paper(A4)
+    if model.landscape:
+        sheet.set_landscape()
+    else:
+        sheet.set_portrait()
+    sheet.fit_to_pages(1, 0)
+    if model.header:
+        sheet.repeat_rows(0, len(model.header) - 1)
+    sheet.set_header(page_header(model.title))
+    sheet.set_footer(FOOTER)
+    sheet.set_margins(left=0.5, right=0.5, top=0.8, bottom=0.7)
+    sheet.center_horizontally()
+    sheet.freeze_panes(len(model.header), 0)
+
+
+def _chart(book, model: SheetModel, spec: ChartModel):
+    chart = book.add_chart({"type": spec.kind, **({"subtype": "stacked"} if spec.stacked else {})})
+    first = len(model.header) + spec.first
+    last = len(model.header) + spec.last
+    font = {"name": FONT}
+    for series_name, col in spec.series:
+        options = {
+            "name": series_name,
+            "categories": [model.name, first, spec.categories, last, spec.categories],
+            "values": [model.name, first, col, last, col],
+        }
+        if not spec.stacked:
+            options["data_labels"] = {"value": True, "num_format": spec.number_format or "General", "font": font}
+        options["gap"] = 60
+        chart.add_series(options)
+    chart.set_title({"name": spec.title, "name_font": {**font, "size": 12, "bold": True}})
+    chart.set_y_axis({"reverse": spec.kind == "bar", "num_font": font})   # first row on top
+    value_axis = {"num_font": font, "major_gridlines": {"visible": True}}
+    if spec.value_range:
+        value_axis.update(min=spec.value_range[0], max=spec.value_range[1])
+    chart.set_x_axis(value_axis)
+    if spec.stacked:
+        chart.set_chartarea({"border": {"none": True}})
+    chart.set_legend({"position": "bottom", "font": font} if len(spec.series) > 1 else {"none": True})
+    chart.set_size({"width": spec.size[0], "height": spec.size[1]})
+    return chart
 
 
 def write_sheets(path: str | Path, models: Sequence[SheetModel], decimals: int = 2,
-                 properties: dict[str, str] | None = None) -> Path:
+                 properties: dict[str, str] | None = None, title: str = "计票汇总表") -> Path:
     """`properties` become custom document properties (the fingerprints, for verify)."""
     import xlsxwriter
 
     def write(temporary: Path) -> None:
         with xlsxwriter.Workbook(str(temporary), {"in_memory": True}) as book:
-            book.set_properties({"title": "计票汇总表", "created": FIXED_CREATED, "author": "shuping"})
+            book.set_properties({"title": title, "created": FIXED_CREATED, "author": "shuping"})
             for name, value in (properties or {}).items():
                 book.set_custom_property(name, value)
-            formats = Formats(book)
-            by_kind = {
-                KIND_PERCENT: book.add_format({"font_name": formats.body.font_name, "num_format": "0.0%"}),
-                KIND_SCORE: book.add_format({"font_name": formats.body.font_name,
-                                             "num_format": "0." + "0" * decimals if decimals else "0"}),
-                KIND_INT: book.add_format({"font_name": formats.body.font_name, "num_format": "0"}),
-            }
+            formats = _Formats(book, decimals)
             for model in models:
                 sheet = book.add_worksheet(model.name)
-                for r, header in enumerate(model.header):
-                    for c, text in enumerate(header):
-                        sheet.write_string(r, c, text, formats.header)
-                for r0, c0, r1, c1, text in model.merges:
-                    if (r0, c0) != (r1, c1):
-                        sheet.merge_range(r0, c0, r1, c1, text, formats.header)
-                first = len(model.header)
-                for r, row in enumerate(model.rows, start=first):
-                    for c, value in enumerate(row):
-                        kind = model.kinds[c] if c < len(model.kinds) else None
-                        write_value(sheet, r, c, value, formats, by_kind.get(kind))
-                for c, width in enumerate(model.fitted_widths()):
-                    sheet.set_column(c, c, width)
-                sheet.freeze_panes(first, 0)
+                _write_table(sheet, model, formats, book)
+                _page_setup(sheet, model)
+                for spec in model.charts:
+                    sheet.insert_chart(spec.anchor[0], spec.anchor[1], _chart(book, model, spec))
 
     return atomic_save(Path(path), write)
