@@ -98,6 +98,7 @@ class DemoRun:
     check_issues: list[Issue]
     tally: TallyRun
     verify: VerifyRun | None = None
+    forms: FormsRun | None = None
 
 
 def run_demo(folder: str | os.PathLike | None = None) -> DemoRun:
@@ -123,6 +124,7 @@ def run_demo(folder: str | os.PathLike | None = None) -> DemoRun:
     run = DemoRun(workbook, prepared, imported, rectified, issues, run_tally(workbook))
     if run.tally.result is not None:
         run.verify = run_verify(workbook, output_dir(workbook) / S.RESULT_JSON)
+    run.forms = run_forms(workbook)
     return run
 
 
@@ -388,4 +390,31 @@ def run_rectify(path: str | os.PathLike, now: _dt.datetime | None = None,
         return Edit(regions, [f"整改清单：新增 {len(plan.additions)} 行，标注 {len(plan.notes)} 行"])
 
     run.edit = edit_workbook(path, apply, now=now, progress=progress)
+    return run
+
+
+@dataclass
+class FormsRun:
+    issues: list[Issue]
+    forms: list = field(default_factory=list)
+    output: Path | None = None
+
+
+def run_forms(path: str | os.PathLike, out: str | os.PathLike | None = None) -> FormsRun:
+    """The printable paper 评议表, one sheet per evaluator category (never the input)."""
+    from .forms import form_models
+    from .io.forms_xlsx import write_forms
+
+    book, issues = load_book(path)
+    blocking = [i for i in issues if i.is_error and "WEIGHT" not in i.code
+                and i.source.sheet in (S.SHEET_MEETING, S.SHEET_REPORTERS, S.SHEET_ITEMS, S.SHEET_CATEGORIES)]
+    if not blocking and not book.reporters:
+        from .issues import Source, error
+
+        blocking.append(error("REPORTERS_EMPTY", Source(S.SHEET_REPORTERS, 1, 0), "“述职人”表还没有填写，无法生成评议表"))
+    run = FormsRun(blocking)
+    if blocking:
+        return run
+    run.forms = form_models(book)
+    run.output = write_forms(output_dir(path, out) / S.FORMS_WORKBOOK, run.forms)
     return run

@@ -154,7 +154,7 @@ def print_ranking(result, console) -> None:
 
     from .report import ranking_rows
 
-    table = Table(title=result.book.meeting.title or "计票结果", header_style="bold")
+    table = Table(title=result.book.meeting.shown_title or "计票结果", header_style="bold")
     for header in ("排名", "编号", "姓名", "党组织", "得分", "好评率", "等次"):
         table.add_column(header, justify="right" if header in ("排名", "得分", "好评率") else "left")
     for row in ranking_rows(result):
@@ -336,6 +336,28 @@ def verify(path: WorkbookPath,
     raise typer.Exit(0 if run.ok else 1)
 
 
+@app.command()
+@guarded
+def forms(path: WorkbookPath, out: OutDir = None) -> None:
+    """生成会上发放的纸质评议表（每个评议人类别一张），A4 打印即用（不修改工作簿）。
+
+    例：shuping forms 2024述职评议.xlsx
+    """
+    from .api import run_forms
+
+    run = run_forms(path, out)
+    if run.issues:
+        print_issues(run.issues)
+        _stderr_console().print("[red]未生成评议表。[/]请先改正上面的错误。")
+        raise typer.Exit(1)
+    console = _stdout_console()
+    for form in run.forms:
+        label = form.category or "（不分类别）"
+        console.print(f"评议表“{form.sheet}”：评议人类别 {label}，{len(form.reporters)} 位述职人 × "
+                      f"{len(form.items)} 个项目")
+    console.print(f"已写出：{run.output}")
+
+
 comments_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="点评：从讲话稿导入点评。")
 app.add_typer(comments_app, name="comments")
 
@@ -462,6 +484,8 @@ def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹�
         console.print("7. 核验结果文件：")
         for line in verify_lines(run.verify):
             console.print("   " + line)
+    if run.forms is not None and run.forms.output:
+        console.print(f"8. 纸质评议表（每个评议人类别一张）：{run.forms.output}")
     console.print("用 Excel 打开上面的工作簿和计票汇总表即可查看；可以修改示例工作簿后再运行 "
                   "shuping check / shuping tally 试试。")
 

@@ -24,6 +24,12 @@ class Meeting:
     deadline_days: int | None = None
     contact: str = ""
     phone: str = ""
+    typed_title: str = ""      # as typed (full-width brackets kept) for printed papers
+
+    @property
+    def shown_title(self) -> str:
+        """The title papers print: as the clerk typed it. `title` (NFKC) is for the JSON."""
+        return self.typed_title or self.title
 
 
 @dataclass(frozen=True)

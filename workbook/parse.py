@@ -118,6 +118,7 @@ def parse_meeting(rows: Rows) -> tuple[Meeting, list[Issue]]:
     date = values.get(S.MEETING_DATE, (None, None))[0]
     return Meeting(
         title=text(S.MEETING_TITLE), year=text(S.MEETING_YEAR),
+        typed_title=str(values.get(S.MEETING_TITLE, (None, None))[0] or "").strip(" \t\r\n\u3000"),
         date=date if not isinstance(date, str) else clean_text(date) or None,
         organizer=text(S.MEETING_ORGANIZER), doc_number=text(S.MEETING_DOC_NUMBER),
         deadline_days=deadline, contact=text(S.MEETING_CONTACT), phone=text(S.MEETING_PHONE),

@@ -199,7 +199,7 @@ def tally_sheet(result: TallyResult, counted_at: str, fingerprints: dict[str, st
         else:
             check = "回收 ≤ 发放，相符" if a.returned <= a.issued else "回收多于发放！"
         rows.append((a.name, a.issued, a.returned, a.void, a.blank, a.valid, check))
-    notes: list[tuple] = [(), (f"计票时间：{counted_at}",), (f"会议：{result.book.meeting.title}",)]
+    notes: list[tuple] = [(), (f"计票时间：{counted_at}",), (f"会议：{result.book.meeting.shown_title}",)]
     if result.book.adjudicated:
         notes.append((f"疑问票认定：{len(result.book.adjudicated)} 处（见“{S.SHEET_ADJUDICATION_LOG}”表）",))
     if fingerprints:
@@ -267,7 +267,7 @@ def bulletin_sheet(result: TallyResult) -> SheetModel:
                  + ((_float(r.good_rate),) if rates else ()) for r in reporters)
     kinds = (KIND_TEXT,) * 4 + ((KIND_PERCENT,) if rates else ())
     return SheetModel("结果通报", (header,), rows, kinds, widths=(8, 34, 12, 8) + ((10,) if rates else ()),
-                      title=result.book.meeting.title)
+                      title=result.book.meeting.shown_title)
 
 
 def result_sheets(result: TallyResult, issues: Sequence[Issue], counted_at: str,
@@ -276,5 +276,5 @@ def result_sheets(result: TallyResult, issues: Sequence[Issue], counted_at: str,
               tally_sheet(result, counted_at, fingerprints), charts_sheet(result)]
     if result.book.adjudicated:
         sheets.append(adjudication_sheet(result))
-    title = result.book.meeting.title
+    title = result.book.meeting.shown_title
     return [dataclasses.replace(sheet, title=title) for sheet in sheets + [report_sheet(issues)]]
