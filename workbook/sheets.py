@@ -18,7 +18,8 @@ from .report import score_text
 from .tally import ReporterResult, TallyResult
 
 KIND_PERCENT, KIND_SCORE, KIND_TEXT, KIND_INT = "percent", "score", "text", "int"
-NUMBER_WIDTHS = {KIND_PERCENT: 7, KIND_SCORE: 7, KIND_INT: 5}
+NUMBER_WIDTHS = {KIND_PERCENT: 6.5, KIND_SCORE: 6.5, KIND_INT: 4.5}
+HEADER_WRAP_WIDTH = 6      # number headers wrap rather than widen the column
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class SheetModel:
     notes: tuple[tuple[Any, ...], ...] = ()      # plain lines under the table (no borders)
     charts: tuple[ChartModel, ...] = ()
     banded: bool = True                          # alternate row fills
-
+    text_cap: float = 40                         # text columns wider than this wrap
     @property
     def landscape(self) -> bool:
         """Wide tables print across the page."""
@@ -70,10 +71,10 @@ class SheetModel:
             kind = self.kinds[c] if c < len(self.kinds) else KIND_TEXT
             header = [h[c] if c < len(h) else None for h in self.header[-1:]]
             if kind in NUMBER_WIDTHS:
-                widths.append(max(NUMBER_WIDTHS[kind], fit_width(header, minimum=4, maximum=12)))
+                widths.append(max(NUMBER_WIDTHS[kind], fit_width(header, minimum=4, maximum=HEADER_WRAP_WIDTH)))
             else:
                 widths.append(fit_width([*header, *(r[c] if c < len(r) else None for r in self.rows)],
-                                        minimum=6, maximum=40))
+                                        minimum=6, maximum=self.text_cap))
         return tuple(widths)
 
 
@@ -108,7 +109,7 @@ def summary_sheet(result: TallyResult) -> SheetModel:
         row += [_float(r.score_rounded), r.rank, r.grade or ""]
         rows.append(tuple(row))
     kinds = (KIND_TEXT,) * 3 + VOTE_KINDS * len(items) + (KIND_SCORE, KIND_INT, KIND_TEXT)
-    return SheetModel(S.SHEET_SUMMARY, (tuple(top), tuple(second)), tuple(rows), kinds, tuple(merges))
+    return SheetModel(S.SHEET_SUMMARY, (tuple(top), tuple(second)), tuple(rows), kinds, tuple(merges), text_cap=16)
 
 
 def why_text(r: ReporterResult, places: int) -> str:

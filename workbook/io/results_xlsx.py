@@ -75,7 +75,7 @@ def _write_table(sheet, model: SheetModel, formats: _Formats, book) -> int:
         for c in range(len(widths)):
             value = row[c] if c < len(row) else None
             kind = model.kinds[c] if c < len(model.kinds) else None
-            fmt = formats.cell(kind, banded, wrapped=widths[c] >= 40,
+            fmt = formats.cell(kind, banded, wrapped=widths[c] >= min(40, model.text_cap),
                                centred=kind not in formats.numbers and widths[c] <= 8)
             if value is None or value == "":
                 sheet.write_blank(first + r, c, None, fmt)

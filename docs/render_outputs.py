@@ -1,0 +1,64 @@
+"""Render the demo's outputs to PNG for the docs (needs LibreOffice and pdftoppm; not CI).
+
+    python docs/render_outputs.py            # writes docs/img/*.png
+
+Runs `shuping demo` into a temporary folder, converts the summary workbook and the
+forms to PDF headlessly, and keeps three pages: the 计票汇总 sheet, the 统计图 sheet
+and the first printed form.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "img"
+
+
+def pdf(xlsx: Path) -> Path:
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(xlsx.parent), str(xlsx)],
+                   check=True, capture_output=True, timeout=300)
+    return xlsx.with_suffix(".pdf")
+
+
+def page_with(document: Path, text: str) -> int:
+    pages = int(next(line.split()[-1] for line in subprocess.run(
+        ["pdfinfo", str(document)], capture_output=True, text=True, check=True).stdout.splitlines()
+        if line.startswith("Pages:")))
+    for page in range(1, pages + 1):
+        found = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(document), "-"],
+                               capture_output=True, text=True, check=True).stdout
+        if text in found:
+            return page
+    raise SystemExit(f"no page of {document.name} shows {text!r}")
+
+
+def png(document: Path, page: int, name: str, dpi: int = 110) -> Path:
+    stem = OUT / name
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-singlefile", "-f", str(page), "-l", str(page),
+                    str(document), str(stem)], check=True)
+    return stem.with_suffix(".png")
+
+
+def main() -> None:
+    for tool in ("soffice", "pdftoppm", "pdftotext", "pdfinfo"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is needed (Debian: libreoffice-calc, poppler-utils)")
+    OUT.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run([sys.executable, "-m", "workbook", "demo", folder], check=True, capture_output=True)
+        results = Path(folder) / "述职评议示例_成果"
+        summary = pdf(results / "计票汇总表.xlsx")
+        forms = pdf(results / "评议表.xlsx")
+        made = [png(summary, 1, "summary-sheet"),
+                png(summary, page_with(summary, "述职人（按得分）"), "charts-sheet"),
+                png(forms, 1, "printed-form")]
+    for path in made:
+        print(path.relative_to(HERE.parent))
+
+
+if __name__ == "__main__":
+    main()
