@@ -53,7 +53,7 @@ def form_models(book: Book) -> list[FormModel]:
         "填写说明：请对每位述职人的每个评议项目，在“好”“较好”“一般”“差”中选择一项，在对应的“□”内划“√”。"
         "每项只能选一个；不选视为弃权，多选该项无效。本表不记名，请勿在表上署名或做其他标记。",
     )
-    footer = ("请将填好的评议表投入票箱。", "（以下由工作人员填写）票号：__________　　录入人：__________")
+    footer = ("请将填好的评议表投入票箱。", "（以下由工作人员填写）录入人：__________　　复核人：__________")
     categories: Sequence[str] = [c.name for c in book.categories] or [""]
     taken: set[str] = set()
     return [FormModel(sheet_name(category, taken), title, category, instructions, items, S.GRADES, reporters,

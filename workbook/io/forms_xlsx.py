@@ -7,7 +7,7 @@ from typing import Sequence
 from ..forms import TICK_BOX, FormModel
 from ..layout import fit_width
 from .atomic import atomic_save
-from .results_xlsx import A4, FOOTER
+from .results_xlsx import A4
 from .xlsx_common import FIXED_CREATED, FONT, HEADER_FILL
 
 HEADER_ROW = 3     # the two table header rows are 3 and 4 (0-based)
@@ -51,8 +51,7 @@ def _write_form(book, form: FormModel, styles: dict) -> None:
     if form.columns > 11:
         sheet.set_landscape()
     sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(HEADER_ROW, HEADER_ROW + 1)
-    sheet.set_footer(FOOTER)
+    sheet.repeat_rows(HEADER_ROW, HEADER_ROW + 1)   # a ballot carries no page numbers: nothing to tell forms apart
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     sheet.center_horizontally()
 
