@@ -358,6 +358,52 @@ def forms(path: WorkbookPath, out: OutDir = None) -> None:
     console.print(f"已写出：{run.output}")
 
 
+def _date_option(text: str | None):
+    import datetime as dt
+
+    from .errors import UsageError
+
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"日期应写成 2024-01-25 这样的格式：{text}") from None
+
+
+@app.command()
+@guarded
+def notices(path: WorkbookPath, out: OutDir = None,
+            date: Annotated[Optional[str], typer.Option("--date", help="成文日期，如 2024-01-25（默认今天）")] = None,
+            mark: Annotated[str, typer.Option("--mark", help="密级或“内部资料”标注（默认不标）")] = "",
+            copy_numbers: Annotated[bool, typer.Option("--copy-numbers", help="按述职人顺序标注份号")] = False,
+            cc: Annotated[str, typer.Option("--cc", help="抄送单位")] = "",
+            pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="有 LibreOffice 时同时生成 PDF（默认是）")] = True,
+            ) -> None:
+    """生成给每位述职人的反馈意见（公文格式）和结果通报，按单位分文件夹并打包（不修改工作簿）。
+
+    工作簿旁放一份“通知模板.docx”/“通报模板.docx”即可替换内置模板。
+    例：shuping notices 2024述职评议.xlsx --date 2024-01-25 --mark 内部资料
+    """
+    from .api import run_notices
+
+    with _stderr_console().status("正在计票…") as status:
+        run = run_notices(path, out, _date_option(date), mark, copy_numbers, cc, pdf, progress=status.update)
+    if not run.notices:
+        print_issues(run.issues)
+        _stderr_console().print("[red]工作簿中有错误，未生成通知。[/]" + summary_line(run.issues))
+        raise typer.Exit(1)
+    console = _stdout_console()
+    console.print(f"反馈意见 {len(run.notices)} 份：{run.notices[0].parent}")
+    console.print(f"结果通报：{run.bulletin}")
+    console.print(f"模板：通知 {run.templates.get('notice')}；通报 {run.templates.get('bulletin')}")
+    if run.pdfs:
+        console.print(f"PDF 副本 {len(run.pdfs)} 份")
+    elif run.pdf_note:
+        console.print(f"[yellow]提示：[/]{run.pdf_note}")
+    console.print(f"按单位分发：{len(run.units)} 个文件夹（{run.units[0].parent}），打包：{run.archive}")
+
+
 comments_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="点评：从讲话稿导入点评。")
 app.add_typer(comments_app, name="comments")
 
@@ -486,6 +532,11 @@ def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹�
             console.print("   " + line)
     if run.forms is not None and run.forms.output:
         console.print(f"8. 纸质评议表（每个评议人类别一张）：{run.forms.output}")
+    if run.notices is not None and run.notices.notices:
+        console.print(f"9. 反馈意见 {len(run.notices.notices)} 份（公文格式）：{run.notices.notices[0].parent}")
+        console.print(f"   结果通报：{run.notices.bulletin}；按单位分发：{run.notices.archive}")
+        if run.notices.pdf_note:
+            console.print(f"   提示：{run.notices.pdf_note}")
     console.print("用 Excel 打开上面的工作簿和计票汇总表即可查看；可以修改示例工作簿后再运行 "
                   "shuping check / shuping tally 试试。")
 

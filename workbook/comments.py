@@ -25,7 +25,8 @@ _TRIM = " \t\r\n\u3000"
 _JOINERS = "；;，,、"
 
 
-def _chinese_number(n: int) -> str:
+def chinese_number(n: int) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 21 -> 二十一: the ordinals of 一是、二是…"""
     if n <= 10:
         return _DIGITS[n - 1] if n < 10 else "十"
     tens, units = divmod(n, 10)
@@ -35,7 +36,7 @@ def _chinese_number(n: int) -> str:
 def _marker_patterns(n: int) -> list[re.Pattern]:
     """The spellings of the n-th marker, one family per list position."""
     return [
-        re.compile(re.escape(_chinese_number(n)) + "是"),
+        re.compile(re.escape(chinese_number(n)) + "是"),
         re.compile(rf"[（(]{n}[）)]"),
         re.compile(rf"(?<![\d.]){n}\s*[、.．](?!\d)"),
         re.compile(re.escape(_CIRCLED[n - 1])) if n <= len(_CIRCLED) else re.compile(r"(?!x)x"),

@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE.parent.parent))     # the package, when run from a c
 
 from helpers import sheets, write_xlsx  # noqa: E402
 
-COMMANDS = ("check", "tally", "prepare", "compare", "verify", "rectify", "comments import")
+COMMANDS = ("check", "tally", "prepare", "compare", "verify", "rectify", "comments import", "notices")
 EDITING = ("prepare", "rectify", "comments import")   # commands whose purpose is to change the workbook
 SPEECH = "点评讲话.txt"   # beside every case: one comment block, for 02 李四
 SPEECH_TEXT = ("同志们：\n下面，请李四所在党委书记李四同志述职。\n……（述职毕）\n点评：李四同志工作扎实。\n"
@@ -44,7 +44,7 @@ UNUSABLE = dict.fromkeys(COMMANDS, 2)
 def workbook_errors(prepare: int = 0, compare: int = 0, rectify: int = 0) -> dict[str, int]:
     """`comments import` is stopped by what stops `rectify` (述职人, 点评)."""
     return {"check": 1, "tally": 1, "prepare": prepare, "compare": compare, "verify": 1, "rectify": rectify,
-            "comments import": rectify}
+            "comments import": rectify, "notices": 1}
 
 
 FINE = dict.fromkeys(COMMANDS, 0)
@@ -63,7 +63,7 @@ class Case:
     def fragment(self, command: str) -> str:
         if command in self.messages:
             return self.messages[command]
-        if command in ("check", "tally") or self.expect == UNUSABLE:
+        if command in ("check", "tally", "notices") or self.expect == UNUSABLE:
             return self.message
         return ""
 
@@ -314,7 +314,7 @@ def cases() -> list[Case]:
         Case("empty_reporters", "述职人表为空", _edit(lambda book: book.__setitem__("述职人", book["述职人"][:1])),
              workbook_errors(prepare=1, compare=1, rectify=1), message="述职人", messages={"prepare": "述职人"}),
         Case("no_forms", "评议票一张票也没有录入", _edit(lambda book: book.__setitem__(b, book[b][:2])),
-             {**FINE, "tally": 1, "verify": 1}, message="还没有录入任何票"),
+             {**FINE, "tally": 1, "verify": 1, "notices": 1}, message="还没有录入任何票"),
         Case("unknown_grade", "评价填了“优”", _edit(_set(b, 3, 4, "优")), workbook_errors(), message="优"),
         Case("number_grade_5", "评价填了数字 5", _edit(_set(b, 4, 5, 5)), workbook_errors(), message="无法识别的评价"),
         Case("huge_string", "评价格里粘贴了 40000 字", _edit(_set(b, 5, 6, "好" * 40_000)), workbook_errors(),

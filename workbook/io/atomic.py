@@ -71,6 +71,19 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def _give_mode(temporary: Path, target: Path) -> None:
+    """mkstemp makes 0600 files: give the target's own mode, or what a new file gets."""
+    try:
+        if target.exists():
+            os.chmod(temporary, target.stat().st_mode & 0o7777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+    except OSError:
+        pass
+
+
 def _replace_via_temporary(target: Path, fill: Callable[[Path], None],
                            verify: Callable[[Path], None] | None, faults: bool = True) -> Path:
     try:
@@ -81,6 +94,7 @@ def _replace_via_temporary(target: Path, fill: Callable[[Path], None],
         raise OutputError(f"无法在“{target.parent}”中写入文件：{exc.strerror or exc}") from exc
     temporary = Path(name)
     try:
+        _give_mode(temporary, target)
         fill(temporary)
         with open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())

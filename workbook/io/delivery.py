@@ -1,0 +1,67 @@
+"""Getting papers to the units: Windows-safe file names, one folder per unit, and a zip
+whose Chinese names Windows Explorer shows right.
+
+Explorer on a Chinese Windows reads zip names in the OEM code page (GBK) and ignores the
+UTF-8 flag on older versions; other tools read the Info-ZIP Unicode Path extra field.
+So names are stored in GBK (when they fit) with that extra field holding the UTF-8 name.
+"""
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Iterable
+
+from .atomic import atomic_save
+
+_ILLEGAL = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
+MAX_NAME = 120            # characters of one file name: a deep folder must stay under MAX_PATH (260)
+
+
+def safe_name(name: str, limit: int = MAX_NAME) -> str:
+    """A file or folder name Windows accepts: no <>:"/\\|?*, no trailing dot or space,
+    not a reserved device name, at most `limit` characters (the suffix kept)."""
+    name = _ILLEGAL.sub("_", name).strip().rstrip(". ") or "_"
+    stem, dot, suffix = name.rpartition(".") if "." in name[1:] else (name, "", "")
+    if stem.split(".")[0].upper() in _RESERVED:
+        stem = "_" + stem
+    if len(stem) + len(dot) + len(suffix) > limit:
+        stem = stem[: max(1, limit - len(dot) - len(suffix))].rstrip(". ")
+    return f"{stem}{dot}{suffix}"
+
+
+class _GBKZipInfo(zipfile.ZipInfo):
+    """A member whose name is written in GBK, with the UTF-8 name in an extra field."""
+
+    def _encodeFilenameFlags(self):  # noqa: N802 - zipfile's own hook
+        try:
+            return self.filename.encode("gbk"), self.flag_bits & ~0x800
+        except UnicodeEncodeError:
+            return self.filename.encode("utf-8"), self.flag_bits | 0x800
+
+
+def _unicode_path_field(name: str) -> bytes:
+    """Info-ZIP Unicode Path Extra Field (0x7075): version, CRC of the header name, UTF-8 name."""
+    try:
+        header_name = name.encode("gbk")
+    except UnicodeEncodeError:
+        return b""
+    utf8 = name.encode("utf-8")
+    body = struct.pack("<BI", 1, zlib.crc32(header_name)) + utf8
+    return struct.pack("<HH", 0x7075, len(body)) + body
+
+
+def write_zip(target: Path, files: Iterable[tuple[Path, str]]) -> Path:
+    """A zip of (file, name inside the zip) pairs, written atomically."""
+    def write(temporary: Path) -> None:
+        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path, arcname in files:
+                info = _GBKZipInfo(arcname.replace("\\", "/"), date_time=(2024, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.extra = _unicode_path_field(info.filename)
+                archive.writestr(info, path.read_bytes())
+
+    return atomic_save(target, write)

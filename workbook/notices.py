@@ -1,0 +1,172 @@
+"""What the notices and the bulletin say, as plain template contexts (no Word here).
+
+Need-to-know: a reporter's notice is built from that reporter's figures, comments and
+整改清单 rows alone — it names no other reporter and none of their figures. The bulletin
+carries every reporter's grade (and 好评率 only when 通报显示好评率 is 是), never scores
+or ranks. Wording follows the usual 组织部 feedback notice; the layout is the template's.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from . import schema as S
+from .comments import chinese_number, split_problems
+from .model import Book, RectificationRow
+from .normalize import format_fixed
+from .report import percent
+from .tally import ReporterResult, TallyResult
+
+_YEAR_BRACKETS = re.compile(r"[\[［【(（〔]\s*(\d{4})\s*[\]］】)）〕]")
+
+
+def doc_number(text: str) -> str:
+    """发文字号 with the year in 六角括号: "某组通[2024]5号" -> "某组通〔2024〕5号"."""
+    return _YEAR_BRACKETS.sub(lambda m: f"〔{m.group(1)}〕", (text or "").strip())
+
+
+def gongwen_date(value: Any) -> str:
+    """GB/T 9704-2012 成文日期: Arabic numerals, no leading zeros: 2024年1月18日."""
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if isinstance(value, _dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return str(value or "")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in "。！？；.!?;" else text + "。"
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class NoticeOptions:
+    issue_date: _dt.date
+    secret_mark: str = ""            # 密级 or "内部资料"
+    copy_numbers: bool = False       # 份号 000001, 000002 … in 述职人 order
+    cc: str = ""                     # 抄送
+
+
+def masthead(book: Book) -> str:
+    organizer = book.meeting.organizer or "（主办单位）"
+    return organizer if organizer.endswith("文件") else f"{organizer}文件"
+
+
+def _common(book: Book, options: NoticeOptions) -> dict[str, Any]:
+    meeting = book.meeting
+    return {
+        "masthead": masthead(book),
+        "doc_number": doc_number(meeting.doc_number),
+        "secret_mark": options.secret_mark,
+        "meeting_title": meeting.shown_title,
+        "meeting_date": gongwen_date(meeting.date),
+        "organizer": meeting.organizer,
+        "issue_date": gongwen_date(options.issue_date),
+        "cc": options.cc,
+        "print_organ": meeting.organizer,
+        "contact": (f"（联系人：{meeting.contact}，联系电话：{meeting.phone}）"
+                    if meeting.contact or meeting.phone else ""),
+    }
+
+
+def result_sentence(result: TallyResult, r: ReporterResult) -> str:
+    places = result.book.params.decimals
+    name = r.reporter.name
+    if r.score_rounded is None:
+        return f"本次评议中，{name}同志没有有效评价票，未评定等次。"
+    text = f"经民主评议，{name}同志述职评议等次为“{r.grade}”"
+    if r.good_rate is not None:
+        text += f"，好评率{percent(r.good_rate)}"
+    text += f"，综合得分{format_fixed(r.score_rounded, places)}分"
+    if result.book.params.notice_rank:
+        text += f"，在{len(result.reporters)}名述职人中排名第{r.rank}位"
+    return text + "。"
+
+
+def _rectification_rows(book: Book, reporter_id: str, problems: Sequence[str],
+                        deadline: str) -> list[dict[str, str]]:
+    """The reporter's 整改清单 rows; before `rectify` has run, the problems themselves."""
+    rows: Sequence[RectificationRow] = [row for row in book.rectifications if row.reporter_id == reporter_id]
+    if rows:
+        return [{"id": row.problem_id, "problem": row.description, "deadline": gongwen_date(row.deadline),
+                 "status": row.status or S.RECT_STATUSES[0]} for row in rows]
+    return [{"id": f"{reporter_id}-{k}", "problem": p, "deadline": deadline, "status": S.RECT_STATUSES[0]}
+            for k, p in enumerate(problems, start=1)]
+
+
+def notice_context(result: TallyResult, r: ReporterResult, options: NoticeOptions,
+                   copy_number: int = 0) -> dict[str, Any]:
+    book = result.book
+    reporter = r.reporter
+    comments = [c for c in book.comments if c.reporter_id == reporter.id]
+    achievements: list[str] = []
+    expectations: list[str] = []
+    problems: list[str] = []
+    for comment in comments:
+        lead = "" if comment.area == S.AREA_GENERAL else f"在{comment.area}方面，"
+        achievements += [lead + p if k == 0 else p for k, p in enumerate(_paragraphs(comment.achievements))]
+        expectations += _paragraphs(comment.expectations)
+        problems += split_problems(comment.problems)
+    deadline_date = None
+    if isinstance(book.meeting.date, (_dt.date, _dt.datetime)) and book.meeting.deadline_days is not None:
+        start = book.meeting.date.date() if isinstance(book.meeting.date, _dt.datetime) else book.meeting.date
+        deadline_date = start + _dt.timedelta(days=book.meeting.deadline_days)
+    deadline = gongwen_date(deadline_date) if deadline_date else ""
+    rectify = (f"请对照上述问题逐项制定整改措施，明确责任人和整改时限，于{deadline}前完成整改，"
+               f"并将整改情况书面报送{book.meeting.organizer or '主办单位'}。" if deadline else
+               f"请对照上述问题逐项制定整改措施，明确责任人和整改时限，按要求完成整改，"
+               f"并将整改情况书面报送{book.meeting.organizer or '主办单位'}。")
+    return {
+        **_common(book, options),
+        "copy_number": f"{copy_number:06d}" if options.copy_numbers and copy_number else "",
+        "title": f"关于反馈{book.meeting.shown_title}评议意见的通知",
+        "addressee": f"{reporter.organization}：",
+        "reporter_name": reporter.name,
+        "reporter_organization": reporter.organization,
+        "intro": (f"{_common(book, options)['meeting_date'] or '近日'}，{book.meeting.organizer or '我们'}召开"
+                  f"{book.meeting.shown_title}。现将对{reporter.name}同志的评议意见反馈如下，请认真抓好整改落实。"),
+        "result_text": result_sentence(result, r),
+        "achievements": achievements or ["（无）"],
+        "problems": [f"{chinese_number(k)}是{_sentence(p)}" for k, p in enumerate(problems, start=1)] or ["（无）"],
+        "expectations": expectations or ["（无）"],
+        "rectify_text": rectify,
+        "rectify_rows": _rectification_rows(book, reporter.id, problems, deadline),
+    }
+
+
+def bulletin_rows(result: TallyResult) -> list[dict[str, str]]:
+    """The bulletin table, ordered as 通报排序 says: no scores, no ranks; 好评率 only
+    when 通报显示好评率 is 是 (otherwise the column is dropped from the document)."""
+    params = result.book.params
+    order = {g: k for k, g in enumerate(S.GRADES)}
+    reporters = list(result.reporters)
+    if params.bulletin_order == S.ORDER_BY_GRADE:
+        reporters.sort(key=lambda r: (order.get(r.grade or "", len(order)), r.index))
+    return [{"n": str(k), "organization": r.reporter.organization, "name": r.reporter.name,
+             "grade": r.grade or "未评定", "rate": percent(r.good_rate) if params.bulletin_rates else ""}
+            for k, r in enumerate(reporters, start=1)]
+
+
+def bulletin_context(result: TallyResult, options: NoticeOptions) -> dict[str, Any]:
+    book = result.book
+    counts = {g: sum(r.grade == g for r in result.reporters) for g in S.GRADES}
+    spread = "，".join(f"“{g}”等次{n}名" for g, n in counts.items() if n)
+    return {
+        **_common(book, options),
+        "copy_number": "",
+        "title": f"关于{book.meeting.shown_title}结果的通报",
+        "addressee": "各有关单位：",
+        "intro": (f"{_common(book, options)['meeting_date'] or '近日'}，{book.meeting.organizer or '我们'}召开"
+                  f"{book.meeting.shown_title}，{len(result.reporters)}名党组织书记进行了述职，"
+                  f"参会人员进行了民主评议。现将评议结果通报如下。"),
+        "result_text": f"经民主评议，{spread}。具体如下：" if spread else "具体如下：",
+        "rows": bulletin_rows(result),
+        "show_rates": book.params.bulletin_rates,
+        "closing": "希望各党组织书记以此次述职评议为契机，对照评议意见认真抓好整改，切实履行全面从严治党主体责任。",
+    }
