@@ -3,8 +3,9 @@
     python docs/render_outputs.py            # writes docs/img/*.png
 
 Runs `shuping demo` into a temporary folder, converts the summary workbook and the
-forms to PDF headlessly, and keeps three pages: the 计票汇总 sheet, the 统计图 sheet
-and the first printed form.
+forms to PDF headlessly, and keeps the 计票汇总 sheet, the 统计图 sheet, the first printed
+form, the first two pages of one feedback notice and the first page of the bulletin
+(the notices' PDFs come from `shuping notices` itself).
 """
 from __future__ import annotations
 
@@ -53,9 +54,15 @@ def main() -> None:
         results = Path(folder) / "述职评议示例_成果"
         summary = pdf(results / "计票汇总表.xlsx")
         forms = pdf(results / "评议表.xlsx")
+        notice = results / "通知" / "01_区公安分局党委_韦建国_反馈意见.pdf"
+        bulletin = results / "结果通报.pdf"
+        if not notice.exists():
+            raise SystemExit("the demo made no PDF of the notices (is libreoffice-writer installed?)")
         made = [png(summary, 1, "summary-sheet"),
                 png(summary, page_with(summary, "述职人（按得分）"), "charts-sheet"),
-                png(forms, 1, "printed-form")]
+                png(forms, 1, "printed-form"),
+                png(notice, 1, "notice-page1", dpi=80), png(notice, 2, "notice-page2", dpi=80),
+                png(bulletin, 1, "bulletin-page1", dpi=80)]
     for path in made:
         print(path.relative_to(HERE.parent))
 

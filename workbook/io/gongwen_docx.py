@@ -28,12 +28,12 @@ BULLETIN_TEMPLATE = "通报模板.docx"
 RED = "FF0000"
 BODY_PT, TITLE_PT, MASTHEAD_PT, PAGE_NUMBER_PT = 16, 22, 30, 14
 LINE_PITCH_PT = 28.95          # 225 mm of text height / 22 lines
-FONT_CHOICES = {
-    "title": ("方正小标宋简体", "方正小标宋_GBK", "华文中宋", "宋体"),
-    "body": ("仿宋_GB2312", "仿宋", "FangSong", "宋体"),
-    "heading": ("黑体", "SimHei", "宋体"),
-    "subheading": ("楷体_GB2312", "楷体", "KaiTi", "宋体"),
-    "number": ("宋体", "SimSun"),
+FONT_CHOICES = {   # the official font first; the Noto fonts are what a Linux box has
+    "title": ("方正小标宋简体", "方正小标宋_GBK", "华文中宋", "宋体", "Noto Serif CJK SC"),
+    "body": ("仿宋_GB2312", "仿宋", "FangSong", "宋体", "Noto Serif CJK SC"),
+    "heading": ("黑体", "SimHei", "Noto Sans CJK SC"),
+    "subheading": ("楷体_GB2312", "楷体", "KaiTi", "宋体", "Noto Serif CJK SC"),
+    "number": ("宋体", "SimSun", "Noto Serif CJK SC"),
 }
 # The order of a paragraph's properties in WordprocessingML (ECMA-376 CT_PPr).
 PPR_ORDER = ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
@@ -188,6 +188,16 @@ def _default_size(document) -> None:
         element.set(qn("w:val"), str(BODY_PT * 2))
 
 
+def _off_grid(style) -> None:
+    """Lines larger or smaller than the body line keep their own spacing instead of
+    snapping to two grid lines (the 2号 title would otherwise float apart)."""
+    from docx.oxml.ns import qn
+
+    ppr = style.element.get_or_add_pPr()
+    child = ppr.makeelement(qn("w:snapToGrid"), {qn("w:val"): "0"})
+    ppr.insert_element_before(child, *PPR_ORDER[PPR_ORDER.index("w:snapToGrid") + 1:])
+
+
 def _styles(document, fonts: dict[str, str]) -> None:
     from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -214,16 +224,19 @@ def _styles(document, fonts: dict[str, str]) -> None:
             made.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
         return made
 
-    style("公文发文机关标志", fonts["title"], MASTHEAD_PT, centre=True, colour=RED)
-    masthead = document.styles["公文发文机关标志"].paragraph_format
-    masthead.line_spacing = Pt(MASTHEAD_PT * 1.4)
+    masthead = style("公文发文机关标志", fonts["title"], MASTHEAD_PT, centre=True, colour=RED)
+    masthead.paragraph_format.line_spacing = Pt(MASTHEAD_PT * 1.4)
+    _off_grid(masthead)
     style("公文发文字号", fonts["body"], BODY_PT, centre=True)
     title = style("公文标题", fonts["title"], TITLE_PT, centre=True)
     title.paragraph_format.line_spacing = Pt(35)
+    _off_grid(title)
     style("公文一级标题", fonts["heading"], BODY_PT)
     style("公文二级标题", fonts["subheading"], BODY_PT)
     style("公文正文", fonts["body"], BODY_PT)
-    style("公文表格", fonts["body"], 12, centre=True).paragraph_format.line_spacing = Pt(20)
+    table = style("公文表格", fonts["body"], 12, centre=True)
+    table.paragraph_format.line_spacing = Pt(20)
+    _off_grid(table)
     style("公文版记", fonts["body"], 14)
 
 
