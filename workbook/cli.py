@@ -90,6 +90,15 @@ def summary_line(issues: Sequence[Issue]) -> str:
     return f"检查完毕：{errors} 个错误，{warnings} 个警告。" + ("请按上表逐条改正后再计票。" if errors else "")
 
 
+def stop_on(issues: Sequence[Issue], what: str = "") -> None:
+    """The problems that stop a command, then exit 1 (nothing was changed)."""
+    if issues:
+        print_issues(issues)
+        if what:
+            _stderr_console().print(f"[red]{what}[/]请先改正上面的错误。")
+        raise typer.Exit(1)
+
+
 def guarded(command: Callable) -> Callable:
     """Map ShupingError to its exit code and any other exception to one Chinese line."""
     @functools.wraps(command)
@@ -346,10 +355,7 @@ def forms(path: WorkbookPath, out: OutDir = None) -> None:
     from .api import run_forms
 
     run = run_forms(path, out)
-    if run.issues:
-        print_issues(run.issues)
-        _stderr_console().print("[red]未生成评议表。[/]请先改正上面的错误。")
-        raise typer.Exit(1)
+    stop_on(run.issues, "未生成评议表。")
     console = _stdout_console()
     for form in run.forms:
         label = form.category or "（不分类别）"
@@ -404,6 +410,120 @@ def notices(path: WorkbookPath, out: OutDir = None,
     console.print(f"按单位分发：{len(run.units)} 个文件夹（{run.units[0].parent}），打包：{run.archive}")
 
 
+def print_progress(progress, console) -> None:
+    from rich.table import Table
+
+    from .progress import summary_sentence, tally_rows
+    from .sheets import PROGRESS_HEADER
+
+    table = Table(title=f"整改进度（截至 {progress.as_of.isoformat()}）", header_style="bold")
+    for k, header in enumerate(PROGRESS_HEADER):
+        table.add_column(header, justify="left" if k == 0 else "right")
+    for row in tally_rows([*progress.by_reporter, progress.total]):
+        table.add_row(*(str(v) for v in row[:-2]), *("—" if v is None else f"{v:.1%}" for v in row[-2:]))
+    console.print(table)
+    for item in sorted(progress.overdue, key=lambda i: -i.overdue_days)[:10]:
+        console.print(f"逾期 {item.overdue_days} 天：{item.row.problem_id} {item.row.organization} "
+                      f"{item.row.description[:30]}（时限 {item.deadline.isoformat()}，{item.status}）")
+    if len(progress.overdue) > 10:
+        console.print(f"……逾期共 {len(progress.overdue)} 项，见整改进度表")
+    console.print(summary_sentence(progress))
+
+
+@app.command()
+@guarded
+def progress(path: WorkbookPath, out: OutDir = None,
+             as_of: Annotated[Optional[str], typer.Option("--as-of", help="统计日期，如 2024-07-01（默认今天）")] = None,
+             ) -> None:
+    """整改进度：按述职人、按方面统计整改状态和逾期事项，生成“发现问题X个，X%已整改完毕”的表述（不修改工作簿）。
+
+    例：shuping progress 2024述职评议.xlsx --as-of 2024-07-01
+    """
+    from .api import run_progress
+
+    run = run_progress(path, out, _date_option(as_of))
+    console = _stdout_console()
+    print_progress(run.progress, console)
+    if run.issues:
+        print_issues(run.issues, console)
+    console.print(f"已写出：{run.output}")
+
+
+ledger_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                         help="整改台账：分发给各单位填报，收回后合并。")
+app.add_typer(ledger_app, name="ledger")
+
+
+@ledger_app.command("split")
+@guarded
+def ledger_split(path: WorkbookPath, out: OutDir = None) -> None:
+    """为每个单位生成只含本单位问题的整改台账（供单位填写整改措施、状态等；不修改工作簿）。
+
+    例：shuping ledger split 2024述职评议.xlsx
+    """
+    from .api import run_ledger_split
+
+    run = run_ledger_split(path, out)
+    stop_on(run.issues, "未生成整改台账。")
+    console = _stdout_console()
+    if not run.files:
+        console.print("整改清单中还没有问题，未生成台账（先运行 shuping rectify）。")
+        raise typer.Exit(1)
+    console.print(f"已为 {len(run.files)} 个单位生成整改台账：{run.files[0].parent}")
+
+
+@ledger_app.command("merge")
+@guarded
+def ledger_merge(path: WorkbookPath,
+                 files: Annotated[list[Path], typer.Argument(help="各单位发回的整改台账", show_default=False)]) -> None:
+    """合并各单位发回的整改台账：只采纳本单位的行、单位可填的栏目；与已录入内容不同的一律列出，不覆盖。
+
+    例：shuping ledger merge 2024述职评议.xlsx 回收/*.xlsx
+    """
+    from .api import run_ledger_merge
+
+    with _stderr_console().status("正在合并…") as status:
+        run = run_ledger_merge(path, [str(f) for f in files], progress=status.update)
+    stop_on(run.issues, "未合并，工作簿未做任何改动。")
+    console = _stdout_console()
+    plan = run.plan
+    console.print(f"读取 {len(files)} 个文件（单位编号 {'、'.join(run.units)}）：更新 {len(plan.updates)} 格，"
+                  f"冲突 {len(plan.conflicts)} 处，未采纳 {len(plan.refused)} 行")
+    for conflict in plan.conflicts:
+        console.print(f"冲突：{conflict.problem_id}“{conflict.field}”：整改清单为“{conflict.clerk}”，"
+                      f"{conflict.file} 为“{conflict.unit}”——{conflict.why}")
+    for line in (*plan.refused, *plan.ignored):
+        console.print(f"未采纳：{line}")
+    if run.edit is not None and run.edit.changed:
+        console.print(f"已更新：{run.edit.path}\n修改前的备份：{run.edit.backup}")
+    else:
+        console.print("没有需要写入的内容，工作簿未做任何改动。")
+    if plan.conflicts or plan.refused:
+        raise typer.Exit(1)
+
+
+@app.command()
+@guarded
+def carry(old: Annotated[Path, typer.Argument(help="上一年度的工作簿", show_default=False)],
+          new: Annotated[Path, typer.Argument(help="本年度的工作簿（写入其整改清单）", show_default=False)]) -> None:
+    """把上一年度未销号的整改事项结转到本年度工作簿的整改清单，原编号、时限和状态记入备注。
+
+    例：shuping carry 2023述职评议.xlsx 2024述职评议.xlsx
+    """
+    from .api import run_carry
+
+    with _stderr_console().status("正在结转…") as status:
+        run = run_carry(old, new, progress=status.update)
+    stop_on(run.issues, "未结转，工作簿未做任何改动。")
+    console = _stdout_console()
+    if not run.carried:
+        console.print("上一年度没有需要结转的事项（或已结转过），工作簿未做任何改动。")
+        return
+    console.print(f"已结转 {len(run.carried)} 项：{'、'.join(c.problem_id for c in run.carried[:8])}"
+                  + ("……" if len(run.carried) > 8 else ""))
+    console.print(f"已更新：{run.edit.path}\n修改前的备份：{run.edit.backup}")
+
+
 comments_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="点评：从讲话稿导入点评。")
 app.add_typer(comments_app, name="comments")
 
@@ -436,10 +556,7 @@ def comments_import(path: WorkbookPath,
     console = _stdout_console()
     with _stderr_console().status("正在读取讲话稿…") as status:
         run = run_import_comments(path, speech, dry_run=dry_run, reviewer=reviewer, progress=status.update)
-    if run.issues:
-        print_issues(run.issues)
-        _stderr_console().print("[red]未导入点评，工作簿未做任何改动。[/]请先改正上面的错误。")
-        raise typer.Exit(1)
+    stop_on(run.issues, "未导入点评，工作簿未做任何改动。")
     if not run.matches:
         _stderr_console().print("[red]讲话稿中没有找到“请……同志述职”开头的点评段落，[/]未导入任何内容。"
                                 "请确认这是述职评议会上的点评讲话。")
@@ -475,9 +592,7 @@ def rectify(path: WorkbookPath) -> None:
     with _stderr_console().status("正在读取工作簿…") as status:
         run = run_rectify(path, progress=status.update)
     if run.refused:
-        print_issues(run.issues)
-        _stderr_console().print("[red]未生成整改清单，工作簿未做任何改动。[/]请先改正上面的错误。")
-        raise typer.Exit(1)
+        stop_on(run.issues, "未生成整改清单，工作簿未做任何改动。")
     if run.issues:
         print_issues(run.issues, console)
     plan = run.plan
@@ -537,6 +652,11 @@ def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹�
         console.print(f"   结果通报：{run.notices.bulletin}；按单位分发：{run.notices.archive}")
         if run.notices.pdf_note:
             console.print(f"   提示：{run.notices.pdf_note}")
+    if run.merged is not None and run.progress is not None:
+        console.print(f"10. 整改台账：分发到各单位，模拟 3 个单位填报后收回合并（更新 {len(run.merged.plan.updates)} 格）；"
+                      f"整改进度（演示按会后第 40 天统计）：")
+        print_progress(run.progress.progress, console)
+        console.print(f"   已写出：{run.progress.output}")
     console.print("用 Excel 打开上面的工作簿和计票汇总表即可查看；可以修改示例工作簿后再运行 "
                   "shuping check / shuping tally 试试。")
 

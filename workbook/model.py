@@ -154,6 +154,8 @@ class RectificationRow:
     evidence: str
     note: str
     source: Source
+    approver: str = ""          # 销号审批人
+    approved_on: Any = None     # 销号日期
 
 
 @dataclass(frozen=True)

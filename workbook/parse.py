@@ -48,8 +48,11 @@ def _raw_text(row: Sequence[Any], col: int) -> str:
 def check_header(spec: S.SheetSpec, rows: Rows) -> list[Issue]:
     header = rows[0] if rows else []
     issues = []
-    for col, expected in enumerate(spec.headers):
+    for col, column in enumerate(spec.columns):
+        expected = column.header
         found = clean_text(_cell(header, col))
+        if column.optional and not found and not any(_cell(header, c) for c in range(col, len(header))):
+            break   # an older workbook without the trailing optional columns
         if found != clean_text(expected):
             shown = f"“{found}”" if found else "空白"
             issues.append(error(
@@ -355,7 +358,7 @@ def parse_rectifications(rows: Rows) -> tuple[list[RectificationRow], list[Issue
         result.append(RectificationRow(
             _text(row, 0), _text(row, 1), _raw_text(row, 2), _text(row, 3), _raw_text(row, 4),
             _raw_text(row, 5), _raw_text(row, 6), _cell(row, 7), status or "", _cell(row, 9),
-            _raw_text(row, 10), _raw_text(row, 11), source))
+            _raw_text(row, 10), _raw_text(row, 11), source, _raw_text(row, 12), _cell(row, 13)))
     return result, issues
 
 

@@ -88,8 +88,9 @@ def plan_rectification(book: Book) -> RectifyPlan:
             plan.additions.append(NewProblem(f"{reporter.id}-{serials[reporter.id]}", reporter.id,
                                              reporter.organization, comment.area, text, reporter.name, when))
     for key, row in listed.items():
-        if not _PROBLEM_ID.match(row.problem_id):
-            continue  # a row the clerk added by hand is theirs alone
+        match = _PROBLEM_ID.match(row.problem_id)
+        if not match or match["reporter"] != row.reporter_id:
+            continue  # a row the clerk added by hand, or one carried from last year, is not ours to mark
         marked = VANISHED_NOTE in row.note
         if key not in current and not marked:
             plan.notes[row.source.row] = f"{row.note}；{VANISHED_NOTE}" if row.note else VANISHED_NOTE

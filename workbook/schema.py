@@ -51,6 +51,11 @@ ITEM_OVERALL, ITEM_SINGLE = "总体", "单项"
 ITEM_TYPES = (ITEM_OVERALL, ITEM_SINGLE)
 AREA_GENERAL = "综合"
 RECT_STATUSES = ("未启动", "整改中", "已完成", "已销号")
+RECT_NOT_STARTED, RECT_IN_PROGRESS, RECT_DONE, RECT_CLOSED = RECT_STATUSES
+RECT_APPROVER, RECT_APPROVED_ON = "销号审批人", "销号日期"
+RECT_NO_DEADLINE_LABEL = "长期/无固定时限"
+# What a unit fills in its own 整改台账 (ledger split/merge); 销号 is the organiser's act.
+RECT_UNIT_FIELDS = ("整改措施", "责任人", "整改状态", "完成日期", "佐证材料")
 ENCRYPTIONS = ("SSL", "STARTTLS", "无")
 YES, NO = "是", "否"
 YES_NO = (YES, NO)
@@ -67,6 +72,7 @@ class Column:
     width: float = 12
     choices: tuple[str, ...] = ()
     note: str = ""
+    optional: bool = False     # added by a later version: older workbooks may lack it (trailing only)
 
 
 @dataclass(frozen=True)
@@ -190,6 +196,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         Column("问题描述", 50), Column("整改措施", 40), Column("责任人", 10),
         Column("整改时限", 14), Column("整改状态", 10, RECT_STATUSES), Column("完成日期", 12),
         Column("佐证材料", 24), Column("备注", 20),
+        Column(RECT_APPROVER, 12, optional=True), Column(RECT_APPROVED_ON, 12, optional=True),
     )),
     SheetSpec(SHEET_MAIL, (Column("项目", 16), Column("内容", 60)),
               default_rows=tuple((k, "") for k in MAIL_KEYS)),
@@ -236,6 +243,8 @@ NOTICES_FOLDER = "通知"
 BULLETIN_DOCUMENT = "结果通报.docx"
 DELIVERY_FOLDER = "分发"
 DELIVERY_ZIP = "分发.zip"
+PROGRESS_WORKBOOK = "整改进度.xlsx"
+LEDGER_FOLDER = "整改台账"
 RESULT_JSON = "计票结果.json"
 TEMPLATE_FILE = "述职评议模板.xlsx"
 DEMO_FILE = "述职评议示例.xlsx"

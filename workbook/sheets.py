@@ -279,3 +279,35 @@ def result_sheets(result: TallyResult, issues: Sequence[Issue], counted_at: str,
         sheets.append(adjudication_sheet(result))
     title = result.book.meeting.shown_title
     return [dataclasses.replace(sheet, title=title) for sheet in sheets + [report_sheet(issues)]]
+
+
+PROGRESS_HEADER = ("述职人", "问题数", *S.RECT_STATUSES, "逾期", S.RECT_NO_DEADLINE_LABEL, "整改完成率", "销号率")
+PROGRESS_KINDS = (KIND_TEXT,) + (KIND_INT,) * 7 + (KIND_PERCENT, KIND_PERCENT)
+
+
+def progress_sheets(progress, title: str = "") -> list[SheetModel]:
+    """整改进度: per reporter and per 方面 (with the sentence for the report upward), the
+    overdue items and the items without a fixed deadline."""
+    from .progress import summary_sentence, tally_rows
+
+    as_of = f"统计截至 {progress.as_of.year}年{progress.as_of.month}月{progress.as_of.day}日"
+    notes = ((), (summary_sentence(progress),), (as_of,))
+    by_reporter = SheetModel(S.SHEET_PROGRESS, (PROGRESS_HEADER,),
+                             tuple(tally_rows([*progress.by_reporter, progress.total])), PROGRESS_KINDS,
+                             notes=notes, title=title)
+    by_area = SheetModel("按方面", (("方面",) + PROGRESS_HEADER[1:],), tuple(tally_rows(progress.by_area)),
+                         PROGRESS_KINDS, title=title)
+
+    def item_rows(items):
+        return tuple((i.row.problem_id, i.row.reporter_id, i.row.organization, i.row.area, i.row.description,
+                      i.row.deadline if not hasattr(i.row.deadline, "year") else i.deadline,
+                      i.status, i.overdue_days or None) for i in items)
+
+    header = ("问题编号", "编号", "党组织", "方面", "问题描述", "整改时限", "整改状态", "逾期天数")
+    kinds = (KIND_TEXT,) * 7 + (KIND_INT,)
+    widths = (10, 6, 22, 10, 60, 14, 9, 8)
+    overdue = SheetModel("逾期事项", (header,), item_rows(sorted(progress.overdue, key=lambda i: -i.overdue_days)),
+                         kinds, widths=widths, title=title)
+    open_ended = SheetModel("无固定时限", (header,), item_rows(progress.without_deadline), kinds, widths=widths,
+                            title=title)
+    return [by_reporter, by_area, overdue, open_ended]

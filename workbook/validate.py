@@ -145,6 +145,11 @@ def check_rectifications(book: Book) -> list[Issue]:
                          "RECT_ID_DUPLICATE", "问题编号")
     issues += [warning("RECT_UNKNOWN_REPORTER", r.source.at(1), f"编号“{r.reporter_id}”不在“述职人”表中")
                for r in book.rectifications if r.reporter_id and r.reporter_id not in ids]
+    approver = S.SHEET_BY_NAME[S.SHEET_RECTIFY].col(S.RECT_APPROVER)
+    issues += [warning("RECT_CLOSED_UNAPPROVED", r.source.at(approver),
+                       f"问题“{r.problem_id}”标为已销号，但没有填写{S.RECT_APPROVER}和{S.RECT_APPROVED_ON}；"
+                       "销号须经审批，统计时按“已完成”计")
+               for r in book.rectifications if r.status == S.RECT_CLOSED and not (r.approver and r.approved_on)]
     return issues
 
 
