@@ -36,6 +36,8 @@ def _arguments(command, path, results):
         return ["comments", "import", str(path), str(path.parent / SPEECH)]
     if command == "notices":
         return ["notices", str(path), "--no-pdf", "--date", "2024-01-25"]
+    if command == "mail":
+        return ["mail", str(path), "--dry-run"]
     return [command, str(path)]
 
 
@@ -76,7 +78,7 @@ def _run_case(case, command, source, work, results) -> list[str]:
         problems.append(f"partial files left: {_leftovers(work)}")
     new = {p.name for p in work.iterdir()} - names_before
     allowed = set()
-    if command in ("tally", "notices") and done.exit_code == 0:
+    if command in ("tally", "notices", "mail") and done.exit_code == 0:
         allowed.add(path.stem + "_成果")
     if command in EDITING and done.exit_code == 0:
         allowed |= {n for n in new if ".备份-" in n}

@@ -449,6 +449,88 @@ def progress(path: WorkbookPath, out: OutDir = None,
     console.print(f"已写出：{run.output}")
 
 
+def print_mail_preview(plan, console) -> None:
+    from rich.table import Table
+
+    from .mail import DECISION_WORDS, SKIP_PROBLEM
+
+    table = Table(title="邮件预览", header_style="bold", show_lines=False)
+    for header in ("收件人", "邮箱", "附件", "状态"):
+        table.add_column(header, overflow="fold")
+    for message in plan.messages:
+        decision = plan.decisions[message.key]
+        status = message.problem if decision == SKIP_PROBLEM else DECISION_WORDS[decision]
+        table.add_row(message.label, "、".join(message.to) or "—",
+                      "\n".join(p.name for p in message.attachments) or "—", status)
+    console.print(table)
+
+
+def _confirm_send() -> bool:
+    """确认发送？[y/N] on stdin; no answer (no terminal, end of input) is no."""
+    sys.stdout.write("确认发送？[y/N] ")
+    sys.stdout.flush()
+    try:
+        answer = sys.stdin.readline()
+    except (OSError, ValueError):
+        return False
+    return answer.strip().lower() in ("y", "yes", "是")
+
+
+@app.command()
+@guarded
+def mail(path: WorkbookPath,
+         dry_run: Annotated[bool, typer.Option("--dry-run", help="不发送：把每封邮件写成 .eml 草稿放到 发件箱/")] = False,
+         yes: Annotated[bool, typer.Option("--yes", help="不再询问，直接发送")] = False,
+         only: Annotated[Optional[list[str]], typer.Option("--only", help="只发给这些编号（可重复，或用逗号分隔）")] = None,
+         to_leaders: Annotated[bool, typer.Option("--to-leaders", help="与 --only 同用时也发给领导抄送")] = False,
+         resend: Annotated[bool, typer.Option("--resend", help="重发附件已变化或上次中断无法确认的邮件")] = False,
+         ) -> None:
+    """按“邮件设置”把每位述职人自己的反馈意见发给本人，把计票汇总表和结果通报发给领导抄送；同一封邮件不会重复发送。
+
+    例：shuping mail 2024述职评议.xlsx --dry-run
+    """
+    from .api import mail_password, plan_mail, send_planned, write_drafts
+    from .mail import DECISION_WORDS, SKIP_CHANGED, SKIP_IN_DOUBT, SKIP_PROBLEM
+
+    wanted = [part.strip() for item in (only or []) for part in item.replace("，", ",").split(",") if part.strip()]
+    console = _stdout_console()
+    with _stderr_console().status("正在准备邮件…"):
+        plan = plan_mail(path, wanted, to_leaders, resend, dry_run)
+    stop_on(plan.issues, "未发送任何邮件。")
+    for made in plan.made:
+        console.print(f"已重新生成：{made}（原有文件缺失或早于工作簿）")
+    print_mail_preview(plan, console)
+    held = [m for m in plan.messages if plan.decisions[m.key] in (SKIP_CHANGED, SKIP_IN_DOUBT, SKIP_PROBLEM)]
+    for message in held:
+        decision = plan.decisions[message.key]
+        console.print(f"[yellow]不发送：[/]{message.label}——"
+                      + (message.problem if decision == SKIP_PROBLEM else DECISION_WORDS[decision]))
+    if dry_run:
+        drafts = write_drafts(plan)
+        console.print(f"预演：{len(drafts)} 封邮件已写成草稿（.eml，X-Unsent: 1，Outlook 打开即可核对后发送）："
+                      f"{plan.folder / '发件箱'}。未发送任何邮件。")
+        raise typer.Exit(1 if held else 0)
+    if not plan.to_send:
+        console.print("没有需要发送的邮件。")
+        raise typer.Exit(1 if held else 0)
+    if not yes and not _confirm_send():
+        console.print("未确认，未发送任何邮件。")
+        raise typer.Exit(1)
+    password = mail_password(plan.settings, sys.stdin.isatty(),
+                             lambda: typer.confirm("把密码保存到本机的系统密码库（下次不再询问）？", default=False))
+    with _stderr_console().status("正在发送…") as status:
+        results = send_planned(plan, password, progress=status.update)
+    words = {"accepted": "✓ 已发送", "failed": "✗ 发送失败", "sending": "？无法确认是否送达"}
+    for result in results:
+        console.print(f"{words[result.state]}：{result.message.label}（{'、'.join(result.message.to)}）"
+                      + ("" if result.state == "accepted" else f"——{result.answer}"))
+    sent = sum(r.state == "accepted" for r in results)
+    console.print(f"发送完毕：成功 {sent} 封，失败 {sum(r.state == 'failed' for r in results)} 封，"
+                  f"无法确认 {sum(r.state == 'sending' for r in results)} 封；未发送 {len(held)} 封。"
+                  f"发送记录：{plan.log.path}")
+    raise typer.Exit(0 if sent == len(results) and not held else 1)
+
+
 ledger_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
                          help="整改台账：分发给各单位填报，收回后合并。")
 app.add_typer(ledger_app, name="ledger")
@@ -657,6 +739,9 @@ def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹�
                       f"整改进度（演示按会后第 40 天统计）：")
         print_progress(run.progress.progress, console)
         console.print(f"   已写出：{run.progress.output}")
+    if run.drafts:
+        console.print(f"11. 邮件（预演，不发送）：{len(run.drafts)} 封草稿（每位述职人只附本人的反馈意见，"
+                      f"领导抄送附计票汇总表和结果通报）：{run.drafts[0].parent}")
     console.print("用 Excel 打开上面的工作簿和计票汇总表即可查看；可以修改示例工作簿后再运行 "
                   "shuping check / shuping tally 试试。")
 

@@ -378,6 +378,22 @@ def render(template: Path | bytes, context: dict[str, Any], drop_columns: Sequen
                 headers = [cell.text.strip() for cell in table.rows[0].cells]
     buffer = io.BytesIO()
     document.save(buffer)
+    return stable_zip(buffer.getvalue())
+
+
+def stable_zip(data: bytes) -> bytes:
+    """The same document gives the same bytes (no time stamps in the zip), so a mail
+    attachment's SHA-256 changes only when its content does."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, source.read(info))
     return buffer.getvalue()
 
 
@@ -426,7 +442,7 @@ def substitute_fonts(data: bytes, mapping: dict[str, str]) -> bytes:
                     text = text.replace(f'="{old}"', f'="{new}"')
                 content = text.encode("utf-8")
             target.writestr(info, content)
-    return buffer.getvalue()
+    return stable_zip(buffer.getvalue())
 
 
 def main(folder: str = "templates") -> None:

@@ -1,0 +1,241 @@
+"""Mail against a real SMTP server (aiosmtpd on 127.0.0.1): exactly one mail per
+recipient with exactly their papers, never twice, failures and crashes leave a true log."""
+import email
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from email.header import decode_header, make_header
+
+import openpyxl
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from typer.testing import CliRunner
+
+from workbook import schema as S
+from workbook.api import new_workbook
+from workbook.cli import app
+from workbook.io.atomic import FAULT_ENV, FAULT_EXIT
+
+runner = CliRunner()
+PASSWORD = "Secret-Pass-2024!"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it accepts and can refuse or hang up."""
+
+    def __init__(self):
+        self.messages = []
+        self.refuse = set()
+        self.hang_up_on = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.hang_up_on:
+            server.transport.close()
+            return "421 closing"
+        if address in self.refuse:
+            return "550 5.1.1 用户不存在"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
+        return "250 OK queued"
+
+    def received(self, address):
+        return [m for to, m in self.messages if address in to]
+
+
+def attachments(message):
+    return sorted(part.get_filename() for part in message.walk() if part.get_filename())
+
+
+@pytest.fixture
+def server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+def _workbook(tmp_path, port, encryption="无", user=""):
+    path = new_workbook(tmp_path / "会.xlsx", demo=True)
+    book = openpyxl.load_workbook(path)
+    for row in book[S.SHEET_MAIL].iter_rows(min_row=2):
+        key = row[0].value
+        row[1].value = {S.MAIL_SERVER: "127.0.0.1", S.MAIL_PORT: port, S.MAIL_ENCRYPTION: encryption,
+                        S.MAIL_USER: user, S.MAIL_PASSWORD_ENV: "SHUPING_TEST_SMTP_PASSWORD"}.get(key, row[1].value)
+    book.save(path)
+    return path
+
+
+def mail(*args, env=None):
+    old = dict(os.environ)
+    os.environ.update(env or {})
+    try:
+        return runner.invoke(app, ["mail", *map(str, args)], input="")
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+
+
+def _log(path):
+    log = path.parent / (path.stem + "_成果") / "发送记录.jsonl"
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+def test_each_reporter_gets_exactly_their_own_papers_once(server, tmp_path):
+    inbox, port = server
+    path = _workbook(tmp_path, port)
+    done = mail(path, "--yes")
+    assert done.exit_code == 0, done.output
+    assert len(inbox.messages) == 12
+    for k in range(1, 12):
+        got = inbox.received(f"r{k:02d}@units.example.cn")
+        assert len(got) == 1
+        names = attachments(got[0])
+        assert len(names) in (1, 2) and all(n.startswith(f"{k:02d}_") for n in names)
+        subject = str(make_header(decode_header(got[0]["Subject"])))
+        assert subject.endswith("反馈意见（" + subject.split("（")[-1]) and got[0]["Message-ID"] and got[0]["Date"]
+    [leaders] = inbox.received("leader@example.gov.cn")
+    assert attachments(leaders) == ["结果通报.docx", "计票汇总表.xlsx"]
+    done = mail(path, "--yes")
+    assert done.exit_code == 0 and len(inbox.messages) == 12 and "没有需要发送的邮件" in done.stdout
+    states = [e["state"] for e in _log(path)]
+    assert states.count("accepted") == 12 and states.count("sending") == 12
+
+
+def test_a_refused_recipient_fails_alone_and_is_retried_next_time(server, tmp_path):
+    inbox, port = server
+    path = _workbook(tmp_path, port)
+    inbox.refuse.add("r03@units.example.cn")
+    done = mail(path, "--yes")
+    assert done.exit_code == 1
+    assert "发送失败：03" in "".join(done.stdout.split())
+    assert len(inbox.messages) == 11
+    failed = [e for e in _log(path) if e["state"] == "failed"]
+    assert [e["key"] for e in failed] == ["reporter:03"] and "550" in failed[0]["answer"]
+    inbox.refuse.clear()
+    done = mail(path, "--yes")
+    assert done.exit_code == 0 and len(inbox.messages) == 12
+    assert len(inbox.received("r03@units.example.cn")) == 1
+
+
+def test_a_dropped_connection_leaves_a_true_log_and_the_run_resumes(server, tmp_path):
+    inbox, port = server
+    path = _workbook(tmp_path, port)
+    inbox.hang_up_on.add("r05@units.example.cn")
+    done = mail(path, "--yes")
+    assert done.exit_code == 1
+    received = {to[0] for to, _ in inbox.messages}
+    assert "r05@units.example.cn" not in received and len(received) >= 4
+    last = {}
+    for entry in _log(path):
+        last[entry["key"]] = entry["state"]
+    assert last["reporter:05"] == "failed"                    # before DATA: surely not sent
+    assert all(last[f"reporter:{k:02d}"] == "accepted" for k in range(1, 5))
+    inbox.hang_up_on.clear()
+    done = mail(path, "--yes")
+    assert done.exit_code == 0
+    counts = {}
+    for to, _ in inbox.messages:
+        counts[to[0]] = counts.get(to[0], 0) + 1
+    assert len(counts) == 12 and set(counts.values()) == {1}
+
+
+def test_a_crash_between_sending_and_accepted_is_in_doubt_not_a_duplicate(server, tmp_path):
+    inbox, port = server
+    path = _workbook(tmp_path, port)
+    done = subprocess.run([sys.executable, "-m", "workbook", "mail", str(path), "--yes"], capture_output=True,
+                          env={**os.environ, FAULT_ENV: "mail-sending"}, timeout=300)
+    assert done.returncode == FAULT_EXIT, done.stderr.decode()
+    assert len(inbox.messages) == 1                           # the server has it; the log cannot say so
+    assert [e["state"] for e in _log(path)] == ["sending"]
+    done = mail(path, "--yes")
+    assert done.exit_code == 1 and "不发送：01韦建国——上次发送中断，无法确认是否送达" in "".join(done.stdout.split())
+    assert len(inbox.messages) == 12                          # 11 more; the first not again
+    assert len(inbox.received("r01@units.example.cn")) == 1
+    done = mail(path, "--yes", "--resend", "--only", "01")
+    assert done.exit_code == 0 and len(inbox.received("r01@units.example.cn")) == 2
+
+
+def test_a_changed_attachment_is_resent_only_when_asked(server, tmp_path):
+    inbox, port = server
+    path = _workbook(tmp_path, port)
+    assert mail(path, "--yes", "--only", "02").exit_code == 0
+    notice = next((path.parent / "会_成果" / "通知").glob("02_*.docx"))
+    notice.write_bytes(notice.read_bytes() + b"\0")
+    done = mail(path, "--yes", "--only", "02")
+    assert done.exit_code == 1 and "不发送：02李志强——已发送过，但附件已变化" in "".join(done.stdout.split())
+    assert len(inbox.messages) == 1
+    assert mail(path, "--yes", "--only", "02", "--resend").exit_code == 0 and len(inbox.messages) == 2
+
+
+def test_without_yes_and_without_an_answer_nothing_is_sent(server, tmp_path):
+    inbox, port = server
+    path = _workbook(tmp_path, port)
+    done = mail(path)
+    assert done.exit_code == 1 and "未确认" in done.stdout and not inbox.messages
+
+
+def test_dry_run_writes_unsent_drafts(server, tmp_path):
+    inbox, port = server
+    path = _workbook(tmp_path, port)
+    done = mail(path, "--dry-run")
+    assert done.exit_code == 0 and not inbox.messages
+    drafts = sorted((path.parent / "会_成果" / "发件箱").glob("*.eml"))
+    assert len(drafts) == 12
+    message = email.message_from_bytes(drafts[-1].read_bytes())
+    assert message["X-Unsent"] == "1" and attachments(message)[0].startswith("11_")
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is needed to make a test certificate")
+def test_starttls_with_login_keeps_the_password_out_of_every_file(tmp_path):
+    import ssl
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    def authenticate(server, session, envelope, mechanism, data):
+        ok = isinstance(data, LoginPassword) and data.login == b"zzb" and data.password == PASSWORD.encode()
+        return AuthResult(success=ok)
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), tls_context=context,
+                            require_starttls=True, authenticator=authenticate, auth_require_tls=True)
+    controller.start()
+    try:
+        path = _workbook(tmp_path, controller.port, encryption="STARTTLS", user="zzb")
+        env = {"SHUPING_TEST_SMTP_PASSWORD": PASSWORD, "SHUPING_SMTP_CAFILE": str(cert)}
+        done = mail(path, "--yes", env=env)
+        assert done.exit_code == 0, done.output
+        assert len(inbox.messages) == 12
+        wrong = mail(path, "--yes", "--resend", env={**env, "SHUPING_TEST_SMTP_PASSWORD": "wrong"})
+        assert PASSWORD not in done.output and PASSWORD not in wrong.output
+        for file in tmp_path.rglob("*"):
+            if file.is_file() and file.suffix in (".jsonl", ".eml", ".xlsx", ".docx", ".json", ".txt"):
+                assert PASSWORD.encode() not in file.read_bytes(), file
+    finally:
+        controller.stop()
+
+
+def test_no_password_and_no_terminal_is_said_plainly(server, tmp_path):
+    inbox, port = server
+    path = _workbook(tmp_path, port, user="zzb")
+    os.environ.pop("SHUPING_TEST_SMTP_PASSWORD", None)
+    done = mail(path, "--yes")
+    assert done.exit_code == 1 and "没有找到邮箱密码" in "".join(done.output.split()) and not inbox.messages
