@@ -1,6 +1,87 @@
-"""Excel entry points (one per ribbon button), called by the add-in as `macros_py.<Name>()`.
-
-Each will be `run_<action>(xw.Book.caller())` over the same core as the command line;
-they land with the "Excel entry points" issue. Nothing here yet, on purpose: no button
-fakes a result.
+"""The ribbon's entry points: one per button, called by the add-in as
+`macros_py.<name>()` with no argument (see addin/). Each takes the calling workbook with
+`xw.Book.caller()` and hands it to the function of `macros_py.excel` that takes a book —
+the one the tests call with a remote-engine book. No logic lives here.
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
+# Button tag -> (label on the ribbon, what it does). The add-in's customUI is made from this.
+BUTTONS: dict[str, tuple[str, str]] = {
+    "check": ("检查数据", "检查整个工作簿，列出所有问题并标出单元格"),
+    "prepare": ("生成评议票", "按述职人 × 评议项目生成评议票表头"),
+    "tally": ("计票汇总", "计票、排名、评定等次，结果写入本工作簿"),
+    "import_comments": ("导入点评", "从点评讲话稿导入点评"),
+    "rectify": ("生成整改清单", "把点评中的问题逐条列入整改清单"),
+    "notices": ("生成通知", "生成反馈意见和结果通报（公文格式）"),
+    "progress": ("整改进度", "统计整改进度和逾期事项"),
+    "mail": ("发送邮件", "把各自的反馈意见发给述职人"),
+}
+
+
+def _caller():
+    import xlwings as xw
+
+    return xw.Book.caller()
+
+
+def _run(action: Callable[[Any], str]) -> str:
+    from . import excel
+
+    return excel.run_button(_caller(), action)
+
+
+def check() -> str:
+    from .excel import check_book
+
+    return _run(check_book)
+
+
+def prepare() -> str:
+    from .excel import prepare_book
+
+    return _run(prepare_book)
+
+
+def tally() -> str:
+    from .excel import tally_book
+
+    return _run(tally_book)
+
+
+def import_comments() -> str:
+    from .excel import import_comments_book
+
+    def action(book):
+        picked = book.app.api.GetOpenFilename("讲话稿 (*.docx;*.txt),*.docx;*.txt", 1, "选择点评讲话稿")
+        return import_comments_book(book, picked if isinstance(picked, str) else None)
+
+    return _run(action)
+
+
+def rectify() -> str:
+    from .excel import rectify_book
+
+    return _run(rectify_book)
+
+
+def notices() -> str:
+    from .excel import notices_book
+
+    return _run(notices_book)
+
+
+def progress() -> str:
+    from .excel import progress_book
+
+    return _run(progress_book)
+
+
+def mail() -> str:
+    from .excel import mail_book
+
+    def action(book):
+        return mail_book(book, lambda text: book.app.alert(text, "述评", buttons="yes_no") == "yes")
+
+    return _run(action)
