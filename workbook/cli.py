@@ -531,6 +531,60 @@ def mail(path: WorkbookPath,
     raise typer.Exit(0 if sent == len(results) and not held else 1)
 
 
+addin_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Excel 功能区加载项：生成、安装、卸载。")
+app.add_typer(addin_app, name="addin")
+
+
+@addin_app.command("build")
+@guarded
+def addin_build(out: Annotated[Optional[Path], typer.Option("-o", "--out", help="输出文件夹（默认当前文件夹）")] = None
+                ) -> None:
+    """生成 Excel 加载项 shuping.xlam（“述职评议”选项卡，每个按钮调用 macros_py 中同名的函数）。"""
+    from addin.build import build
+
+    from .errors import OutputError
+
+    try:
+        path = build((out or Path(".")) / "shuping.xlam")
+    except FileNotFoundError as exc:
+        raise OutputError(str(exc)) from None
+    _stdout_console().print(f"已生成：{path}")
+
+
+@addin_app.command("install")
+@guarded
+def addin_install() -> None:
+    """为当前用户安装加载项（Excel 启动时自动加载），并让 xlwings 使用本机的这个 Python。"""
+    import tempfile
+
+    from addin.build import build
+    from addin.install import install, plan_install
+
+    plan = plan_install()
+    console = _stdout_console()
+    if not plan.supported:
+        console.print("本机不是 Windows 或 macOS，没有 Excel，未做任何改动。在 Windows 上会：")
+        for line in plan.lines:
+            console.print(f"  · {line}")
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        install(build(Path(folder) / "shuping.xlam"), plan)
+    for line in plan.lines:
+        console.print(f"✓ {line}")
+    console.print("重新启动 Excel 即可看到“述职评议”选项卡。若 Excel 提示宏已被禁用：右键 shuping.xlam →"
+                  "属性 → 勾选“解除锁定”；或在“信任中心 → 受信任位置”中加入上面的文件夹。")
+
+
+@addin_app.command("uninstall")
+@guarded
+def addin_uninstall() -> None:
+    """卸载加载项，并去掉 xlwings 配置中指向本机 Python 的那一行。"""
+    from addin.install import plan_install, uninstall
+
+    done = uninstall(plan_install())
+    _stdout_console().print("\n".join(done) or "没有找到已安装的加载项，未做任何改动。")
+
+
 ledger_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
                          help="整改台账：分发给各单位填报，收回后合并。")
 app.add_typer(ledger_app, name="ledger")
