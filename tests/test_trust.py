@@ -87,17 +87,19 @@ def test_the_adjudication_sheet_is_checked_row_by_row():
 
 
 # --- fingerprints ------------------------------------------------------------------------------
-EXPECTED_LINES = [  # sorted by (类别, 票号): "1" < "2" < "3"; blanks left out; keys in code-point
+EXPECTED_LINES = [  # the grid (编号, 项目) sorted; then per form one character per grid cell
+    # (1 好 2 较好 3 一般), forms sorted by (类别, 票号): "1" < "2" < "3"; keys in code-point
     # order: 作 U+4F5C < 票 U+7968 < 类 U+7C7B < 评 U+8BC4
-    '{"作废":false,"票号":"1","类别":"全体","评价":{"01":{"总体评价":"好"},"02":{"总体评价":"较好"}}}',
-    '{"作废":false,"票号":"2","类别":"全体","评价":{"01":{"总体评价":"较好"},"02":{"总体评价":"一般"}}}',
-    '{"作废":false,"票号":"3","类别":"全体","评价":{"01":{"总体评价":"较好"},"02":{"总体评价":"好"}}}',
+    '{"grid":[["01","总体评价"],["02","总体评价"]]}',
+    '{"作废":false,"票号":"1","类别":"全体","评价":"12"}',
+    '{"作废":false,"票号":"2","类别":"全体","评价":"23"}',   # D4 decided 较好
+    '{"作废":false,"票号":"3","类别":"全体","评价":"21"}',
 ]
 DECISION = [[2, "全体", "D4", "", "较好", "中心在较好格", "王监票"]]
 
 
 def _sha(lines):
-    text = "".join(line + "\n" for line in ['{"scheme":"shuping-v1"}', *lines])
+    text = "".join(line + "\n" for line in ['{"scheme":"shuping-v2"}', *lines])
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

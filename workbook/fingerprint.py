@@ -1,9 +1,9 @@
 """Fingerprints (TEMPLATE.md section 3): proof that results belong to the ballots.
 
-The ballot fingerprint is the SHA-256 of the normalised forms, one JSON line each:
-category, 票号, void flag and every non-blank grade as its word, keyed by 述职人编号
-and item name (after the adjudications), the lines sorted by (评议人类别, 票号, row).
-Neither row order nor column layout changes it; any changed mark does.
+The ballot fingerprint is the SHA-256 of the normalised forms (after the adjudications):
+a line naming the grid of (述职人编号, 项目) in sorted order, then one JSON line per form —
+category, 票号, void flag, and one character per grid cell — sorted by (评议人类别, 票号,
+row). Neither row order nor column layout changes it; any changed mark does.
 
 The results fingerprint is the SHA-256 of the figures of `tally --json` (meeting,
 ballot account, every reporter's figures and grade, anonymity, adjudications), in a
@@ -15,14 +15,10 @@ import hashlib
 import json
 from typing import Any, Iterator
 
-from . import schema as S
 from .model import Book
 
-SCHEME = "shuping-v1"
+SCHEME = "shuping-v2"
 RESULT_KEYS = ("meeting", "ballots", "reporters", "anonymity", "adjudications")
-_WORDS = {S.CODE_EXCELLENT: S.GRADES[0], S.CODE_GOOD: S.GRADES[1], S.CODE_FAIR: S.GRADES[2],
-          S.CODE_POOR: S.GRADES[3], S.CODE_OVERVOTE: S.OVERVOTE, S.CODE_INVALID: "?"}
-
 
 def _canonical(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -37,24 +33,36 @@ def _digest(lines: Iterator[str]) -> str:
 
 
 def ballot_lines(book: Book) -> list[str]:
-    """The normalised forms as JSON lines, in fingerprint order."""
+    """The normalised forms as JSON lines, in fingerprint order: a first line naming the
+    grid (every (编号, 项目) in sorted order), then per form its category, 票号, void flag
+    and one character per grid cell (0 blank, 1–4 好…差, 5 多选, ? unreadable).
+    Vectorised: 10,000 forms × 400 cells take a fraction of a second."""
+    import numpy as np
+
     ballots = book.ballots
     if ballots is None:
         return []
     names = [c.name for c in book.categories]
+    grid = sorted((book.reporters[r].id, book.items[i].name, r, i) for (r, i) in ballots.columns)
+    head = _canonical({"grid": [[rid, item] for rid, item, _, _ in grid]})
+    forms = len(ballots.ballot_ids)
+    if grid:
+        rs = np.array([g[2] for g in grid], dtype=np.intp)
+        its = np.array([g[3] for g in grid], dtype=np.intp)
+        codes = ballots.grades[:, rs, its].astype(np.int16)
+        chars = np.where(codes < 0, ord("?"), codes + ord("0")).astype(np.uint8)
+        marks = chars.tobytes()
+        width = len(grid)
+    else:
+        marks, width = b"", 0
     keyed = []
-    for form in range(len(ballots.ballot_ids)):
+    for form in range(forms):
         category = int(ballots.category[form])
-        grades: dict[str, dict[str, str]] = {}
-        for (r, i), _ in ballots.columns.items():
-            code = int(ballots.grades[form, r, i])
-            if code != S.CODE_BLANK:
-                grades.setdefault(book.reporters[r].id, {})[book.items[i].name] = _WORDS[code]
-        line = _canonical({"类别": names[category] if category >= 0 else "", "票号": ballots.ballot_ids[form],
-                           "作废": bool(ballots.void[form]), "评价": grades})
-        keyed.append(((names[category] if category >= 0 else "", ballots.ballot_ids[form],
-                       int(ballots.rows[form])), line))
-    return [line for _, line in sorted(keyed)]
+        name = names[category] if category >= 0 else ""
+        line = _canonical({"类别": name, "票号": ballots.ballot_ids[form], "作废": bool(ballots.void[form]),
+                           "评价": marks[form * width:(form + 1) * width].decode("ascii")})
+        keyed.append(((name, ballots.ballot_ids[form], int(ballots.rows[form])), line))
+    return [head] + [line for _, line in sorted(keyed)]
 
 
 def ballots_fingerprint(book: Book) -> str:

@@ -458,6 +458,10 @@ def parse_ballots(sheet: str, rows: Rows, facts, reporters: Sequence[Reporter], 
     single_category = 0 if len(categories) == 1 else -1
 
     str_codes: dict[str, int] = {}
+    n_grade = len(grade_cols)
+    first_grade = grade_cols[0] if grade_cols else 0
+    end_grade = first_grade + n_grade
+    contiguous = grade_cols == list(range(first_grade, end_grade))
 
     def code_of(value: Any) -> int:
         if value is None:
@@ -516,7 +520,14 @@ def parse_ballots(sheet: str, rows: Rows, facts, reporters: Sequence[Reporter], 
         cats.append(category)
         voids.append(bool(void))
         width = len(row)
-        code_rows.append([code_of(row[c]) if c < width else S.CODE_BLANK for c in grade_cols])
+        if contiguous:
+            piece = row[first_grade:end_grade]
+            codes_row = [str_codes[v] if v.__class__ is str and v in str_codes else code_of(v) for v in piece]
+            if len(codes_row) < n_grade:
+                codes_row += [S.CODE_BLANK] * (n_grade - len(codes_row))
+            code_rows.append(codes_row)
+        else:
+            code_rows.append([code_of(row[c]) if c < width else S.CODE_BLANK for c in grade_cols])
 
     n_forms = len(form_rows)
     codes = np.array(code_rows, dtype=np.int8).reshape(n_forms, len(grade_cols))
@@ -615,6 +626,7 @@ def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
             from .compare import recheck_issues
 
             issues.extend(recheck_issues(rows[S.SHEET_BALLOTS], rows[S.SHEET_BALLOTS_RECHECK], reporters, items))
+        del rows[S.SHEET_BALLOTS]   # the grid is in the arrays now: free the 4M Python objects
     book = Book(
         path=path, sheet_names=tuple(source.sheet_names), meeting=meeting, reporters=tuple(reporters),
         items=tuple(items), categories=tuple(categories), params=params, rules=tuple(rules),
