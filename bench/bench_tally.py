@@ -235,6 +235,17 @@ def peer(path: Path, runs: int, out: Path) -> dict[str, float] | None:
     return repeat(runs, command)
 
 
+def peer_in_process(path: Path, runs: int) -> dict[str, float] | None:
+    """LibreOffice's load and recalculation, timed inside it (bench/peer_uno.py, needs python3-uno)."""
+    python = shutil.which("python3", path="/usr/bin:/usr/local/bin") or "python3"
+    probe = subprocess.run([python, "-c", "import uno"], capture_output=True)
+    if probe.returncode != 0 or shutil.which("soffice") is None:
+        return None
+    found = [json.loads(subprocess.run([python, str(HERE / "peer_uno.py"), str(path)], capture_output=True,
+                                       text=True, check=True, timeout=900).stdout) for _ in range(runs)]
+    return {key: statistics.median(f[key] for f in found) for key in ("load", "recalc")}
+
+
 def check_peer(converted: Path, results: dict) -> str:
     """Our figures against LibreOffice's COUNTIFS, per reporter × item."""
     from python_calamine import CalamineWorkbook
@@ -318,6 +329,7 @@ def main() -> None:
         else:
             notes.append(f"{size}: LibreOffice is not installed: the peer is not measured")
         inner = parts(path, args.runs)
+        in_office = peer_in_process(peer_path, args.runs) if peer_figures else None
         counts = actions_per_button(path) if size != "L" or forms <= 10000 else {}
         floor = min(v["min"] for k, v in figures.items() if k.startswith("floor"))
         tally_time = figures["shuping tally"]["median"]
@@ -326,6 +338,14 @@ def main() -> None:
         rows.append((size, "in-process parts (median)", None, None, None))
         for name, value in inner.items():
             rows.append((size, f"  {name}", None, value, None))
+        if in_office:
+            rows.append((size, "  peer in LibreOffice: load", None, in_office["load"], None))
+            rows.append((size, "  peer in LibreOffice: recalculate", None, in_office["recalc"], None))
+            ours = inner["read"] + inner["parse + validate"] + inner["count + grade"]
+            notes.append(f"{size}: peer load + recalc / our read + count = "
+                         f"{(in_office['load'] + in_office['recalc']) / ours:.1f}")
+        elif peer_figures:
+            notes.append(f"{size}: python3-uno is not installed: the peer's in-process load/recalc is not split")
         ratio = f"{size}: tally / fastest floor = {tally_time / floor:.2f}"
         if peer_figures:
             ratio += f"; peer / tally = {peer_figures['median'] / tally_time:.1f}"
