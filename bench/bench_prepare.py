@@ -5,28 +5,17 @@ with nothing to change and once appending a late reporter (prints figures; not a
 """
 from __future__ import annotations
 
-import argparse
-import tempfile
 import time
-from pathlib import Path
 
 import openpyxl
 
-from bench_check import generate
+from ballots import workbook_from_arguments
 from workbook import schema as S
 from workbook.api import run_prepare
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--forms", type=int, default=3000)
-    parser.add_argument("--reporters", type=int, default=60)
-    parser.add_argument("--items", type=int, default=4)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        path = generate(Path(folder) / "bench.xlsx", args.forms, args.reporters, args.items)
-        print(f"{args.forms} forms × {args.reporters} reporters × {args.items} items, "
-              f"{path.stat().st_size / 2**20:.1f} MB")
+    with workbook_from_arguments() as path:
         started = time.perf_counter()
         run = run_prepare(path)
         print(f"prepare, header laid out afresh over typed forms: {time.perf_counter() - started:.2f} s "

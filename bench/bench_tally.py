@@ -22,7 +22,6 @@ import importlib.util
 import json
 import os
 import platform
-import random
 import shutil
 import statistics
 import subprocess
@@ -37,67 +36,19 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from workbook import schema as S  # noqa: E402
+import ballots  # noqa: E402
 
 SIZES = {"S": (300, 12), "M": (3000, 60), "L": (10000, 100)}
 ITEMS = 4
-MARKS = ["好", "较好", "一般", "差", None, "多选"]
-WEIGHTS = [55, 25, 10, 3, 6, 1]
 PYTHON = sys.executable
 TIME = shutil.which("time") or "/usr/bin/time"
 
 
 # --- data ------------------------------------------------------------------------------------------
-def generate(path: Path, forms: int, reporters: int, items: int = ITEMS, seed: int = 7) -> Path:
-    rng = random.Random(seed)
-    item_names = ["总体评价"] + [f"单项{k}" for k in range(1, items)]
-    categories = [("领导", 0.4, forms // 10 + 5), ("代表", 0.3, forms // 3 + 5), ("群众", 0.3, forms)]
-    with xlsxwriter.Workbook(str(path)) as book:
-        def sheet(name, rows):
-            ws = book.add_worksheet(name)
-            for r, row in enumerate(rows):
-                for c, v in enumerate(row):
-                    if isinstance(v, str):
-                        ws.write_string(r, c, v)
-                    elif v is not None:
-                        ws.write(r, c, v)
-            return ws
-        sheet("说明", [["说明"]])
-        sheet("会议信息", [["项目", "内容"], ["会议名称", "基准测试"], ["年度", "2024"]])
-        sheet("述职人", [list(S.SHEET_BY_NAME["述职人"].headers)] +
-              [[f"{k + 1:03d}", f"单位{k}", f"人{k}", "书记", "现场", None, None] for k in range(reporters)])
-        sheet("评议项目", [["项目", "类型", "权重"]] + [[n, "总体" if k == 0 else "单项", None]
-                                                for k, n in enumerate(item_names)])
-        sheet("评议人类别", [["类别", "权重", "发放票数"]] + [list(c) for c in categories])
-        sheet("参数设置", [["参数", "值", "说明"]] + [list(r) for r in S.PARAM_DEFAULTS])
-        sheet("等次规则", [["顺序", "等次", "条件", "名额上限"]] + [list(r) for r in S.DEFAULT_RULES])
-        ws = book.add_worksheet("评议票")
-        for c, h in enumerate(S.BALLOT_FIXED):
-            ws.write_string(0, c, h)
-        col = 3
-        for k in range(reporters):
-            ws.write_string(0, col, f"{k + 1:03d} 人{k}")
-            for n in item_names:
-                ws.write_string(1, col, n)
-                col += 1
-        numbers: dict[str, int] = {}
-        for f in range(forms):
-            category = rng.choices(categories, weights=[1, 3, 6])[0][0]
-            numbers[category] = numbers.get(category, 0) + 1
-            r = f + 2
-            ws.write_number(r, 0, numbers[category])
-            ws.write_string(r, 1, category)
-            if rng.random() < 0.004:
-                ws.write_string(r, 2, "是")
-            marks = rng.choices(MARKS, weights=WEIGHTS, k=reporters * items)
-            marks[0] = marks[0] or "好"          # no form entirely blank: COUNTIFS would count it
-            for c, mark in enumerate(marks, start=3):
-                if mark is not None:
-                    ws.write_string(r, c, mark)
-        sheet("点评", [list(S.SHEET_BY_NAME["点评"].headers)])
-        sheet("整改清单", [list(S.SHEET_BY_NAME["整改清单"].headers)])
-        sheet("邮件设置", [["项目", "内容"]])
-    return path
+def generate(path: Path, forms: int, reporters: int) -> Path:
+    """Typed canonically, and no form entirely blank: COUNTIFS would count it as abstaining."""
+    return ballots.generate(path, forms, reporters, ITEMS, ballots.CANONICAL, void_share=0.004, seed=7,
+                            every_form_marked=True)
 
 
 def _col(index: int) -> str:

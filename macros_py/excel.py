@@ -159,15 +159,15 @@ def mark_issues(book, issues: Sequence[Issue]) -> None:
     check (the report's own list says which to clear)."""
     from workbook.sheets import report_sheet
 
-    if S.SHEET_REPORT in [s.name for s in book.sheets]:
+    names = [s.name for s in book.sheets]
+    if S.SHEET_REPORT in names:
         for row in read_sheet(book.sheets[S.SHEET_REPORT])[1:MAX_MARKED + 1]:
-            if len(row) > 3 and row[2] in [s.name for s in book.sheets] and row[3]:
+            if len(row) > 3 and row[2] in names and row[3]:
                 try:
                     book.sheets[row[2]].range(str(row[3])).color = None
                 except Exception:
                     pass
     sheet = write_model(book, report_sheet(issues))
-    names = [s.name for s in book.sheets]
     for r, issue in enumerate(issues[:MAX_MARKED], start=2):
         where = issue.source
         if where.sheet in names and where.cell and where.col is not None:
@@ -186,7 +186,6 @@ def check_book(book) -> str:
 
 
 def tally_book(book, counted_at: _dt.datetime | None = None) -> str:
-    from workbook.fingerprint import ballots_fingerprint, results_fingerprint
     from workbook.report import result_json
     from workbook.sheets import result_sheets
     from workbook.tally import tally
@@ -196,8 +195,7 @@ def tally_book(book, counted_at: _dt.datetime | None = None) -> str:
     if result is None:
         mark_issues(book, issues)
         return "工作簿中有错误，未计票。请按“校验报告”逐条改正后再计票。"
-    data = result_json(result, issues)
-    fingerprints = {"ballots": ballots_fingerprint(parsed), "results": results_fingerprint(data)}
+    fingerprints = result_json(result, issues)["fingerprints"]
     stamp = (counted_at or _dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
     for model in result_sheets(result, issues, stamp, fingerprints):
         write_model(book, model, parsed.params.decimals)
@@ -219,14 +217,15 @@ def progress_book(book, as_of: _dt.date | None = None) -> str:
 
 def prepare_book(book) -> str:
     """评议票 rows 1–2, in one write of the header rows; refused as on the command line."""
+    from workbook.api import prepare_blockers
     from workbook.cells import col_name
     from workbook.layout import group_columns
     from workbook.prepare import plan_ballot_layout
 
     parsed, issues = load(book)
-    blocking = [i for i in issues if i.is_error and i.source.sheet in (S.SHEET_REPORTERS, S.SHEET_ITEMS)]
-    if blocking or not parsed.reporters or not parsed.items:
-        return "无法生成评议票：" + ("；".join(i.message for i in blocking[:3]) or "请先填写述职人和评议项目")
+    blocking = prepare_blockers(parsed, issues)
+    if blocking:
+        return "无法生成评议票：" + "；".join(i.message for i in blocking[:3])
     rows = XlwingsSource(book).rows(S.SHEET_BALLOTS) if S.SHEET_BALLOTS in [s.name for s in book.sheets] else []
     typed: dict[int, int] = {}
     for row in rows[S.BALLOT_HEADER_ROWS:]:
@@ -236,11 +235,7 @@ def prepare_book(book) -> str:
     plan = plan_ballot_layout(S.SHEET_BALLOTS, parsed.reporters, parsed.items, rows[:2], typed)
     if plan.refused:
         return "未生成评议票表头，工作簿未做任何改动：" + plan.issues[0].message
-    header = [list(S.BALLOT_FIXED) + [None] * len(plan.columns), [None] * (3 + len(plan.columns))]
-    for group in group_columns(plan.columns):
-        header[0][group.first_col] = group.label
-        for offset, item in enumerate(group.items):
-            header[1][group.first_col + offset] = item
+    header = plan.header_rows()
     if rows[:2] and [r[:len(header[0])] for r in rows[:2]] == [r[:len(rows[0])] for r in header]:
         return "评议票表头已是最新，未做改动。"
     save_backup(book)

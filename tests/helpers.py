@@ -95,3 +95,16 @@ def write_xlsx(path: Path, book_sheets: dict[str, list[list[Any]]], formulas: di
                 for rng in merges:
                     sheet.merge_range(rng, "好")
     return path
+
+
+def add_chart_sheet(book, name: str = "我的图表"):
+    """A clerk's own sheet holding a native chart (what the command line must not drop)."""
+    from openpyxl.chart import BarChart, Reference
+
+    sheet = book.create_sheet(name)
+    sheet.append([1])
+    sheet.append([2])
+    chart = BarChart()
+    chart.add_data(Reference(sheet, min_col=1, min_row=1, max_row=2))
+    sheet.add_chart(chart, "C2")
+    return sheet

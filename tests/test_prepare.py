@@ -267,16 +267,11 @@ def test_empty_reporters_are_refused_with_the_reason(tmp_path):
 
 
 def test_a_clerk_chart_is_refused_and_a_tool_chart_sheet_is_rebuilt_later(tmp_path):
-    from openpyxl.chart import BarChart, Reference
+    from helpers import add_chart_sheet
 
     path = _blank_with_reporters(tmp_path / "a.xlsx")
     book = openpyxl.load_workbook(path)
-    mine = book.create_sheet("我的图表")
-    mine.append([1])
-    mine.append([2])
-    chart = BarChart()
-    chart.add_data(Reference(mine, min_col=1, min_row=1, max_row=2))
-    mine.add_chart(chart, "C2")
+    add_chart_sheet(book)
     book.save(path)
     before = path.read_bytes()
     result = invoke("prepare", path)

@@ -147,6 +147,29 @@ def run_demo(folder: str | os.PathLike | None = None) -> DemoRun:
     return run
 
 
+def errors_in(issues: list[Issue], sheets: tuple[str, ...] = (), codes: tuple[str, ...] = (),
+              weights: bool = True) -> list[Issue]:
+    """The errors that stop a command: those on `sheets` or with one of `codes`; without
+    weight errors when `weights` is False (a header or a paper form is not made of weights)."""
+    return [i for i in issues if i.is_error and (i.source.sheet in sheets or i.code in codes)
+            and (weights or "WEIGHT" not in i.code)]
+
+
+def prepare_blockers(book: Book, issues: list[Issue]) -> list[Issue]:
+    """What stops laying out 评议票: only what the header is made of — ids, names, the
+    sheets themselves — and an empty 述职人 or 评议项目. The command line and the ribbon ask this."""
+    from .issues import Source, error
+
+    needed = errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_ITEMS), ("SHEET_TOO_LARGE",), weights=False)
+    if not needed and not book.reporters:
+        needed.append(error("REPORTERS_EMPTY", Source(S.SHEET_REPORTERS, 1, 0),
+                            "“述职人”表还没有填写，请先逐行填写述职人，再生成评议票"))
+    if not needed and not book.items:
+        needed.append(error("ITEMS_EMPTY", Source(S.SHEET_ITEMS, 1, 0),
+                            "“评议项目”表还没有填写，请先填写评议项目，再生成评议票"))
+    return needed
+
+
 @dataclass
 class PrepareRun:
     path: Path
@@ -166,20 +189,12 @@ def run_prepare(path: str | os.PathLike, now: _dt.datetime | None = None,
     through the safe editing path; refused, with issues, when typed cells would move."""
     from .io.ballot_sheet import ballot_sheets, ensure_sheet, lay_out, read_header, typed_counts
     from .io.editing import Edit, edit_workbook
-    from .issues import Source, error, has_errors
+    from .issues import has_errors
     from .prepare import plan_ballot_layout
 
     path = Path(path)
     book, issues = load_book(path)
-    # Only what the header is made of stops prepare: ids, names, the sheets themselves.
-    needed = [i for i in issues if i.is_error and "WEIGHT" not in i.code
-              and (i.source.sheet in (S.SHEET_REPORTERS, S.SHEET_ITEMS) or i.code == "SHEET_TOO_LARGE")]
-    if not needed and not book.reporters:
-        needed.append(error("REPORTERS_EMPTY", Source(S.SHEET_REPORTERS, 1, 0),
-                            "“述职人”表还没有填写，请先逐行填写述职人，再生成评议票"))
-    if not needed and not book.items:
-        needed.append(error("ITEMS_EMPTY", Source(S.SHEET_ITEMS, 1, 0),
-                            "“评议项目”表还没有填写，请先填写评议项目，再生成评议票"))
+    needed = prepare_blockers(book, issues)
     run = PrepareRun(path, book, needed)
     if has_errors(needed):
         return run
@@ -334,7 +349,7 @@ def run_import_comments(path: str | os.PathLike, speech: str | os.PathLike, dry_
     text = read_speech(speech)
     path = Path(path)
     book, issues = load_book(path)
-    blocking = [i for i in issues if i.is_error and i.source.sheet in (S.SHEET_REPORTERS, S.SHEET_COMMENTS)]
+    blocking = errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_COMMENTS))
     run = ImportRun(path, match_blocks(parse_speech(text), book.reporters), dry_run=dry_run, issues=blocking)
     if blocking:
         return run
@@ -386,8 +401,7 @@ def run_rectify(path: str | os.PathLike, now: _dt.datetime | None = None,
 
     path = Path(path)
     book, issues = load_book(path)
-    blocking = [i for i in issues if i.is_error and i.source.sheet in
-                (S.SHEET_REPORTERS, S.SHEET_COMMENTS, S.SHEET_RECTIFY)]
+    blocking = errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_COMMENTS, S.SHEET_RECTIFY))
     plan = plan_rectification(book)
     run = RectifyRun(path, plan, blocking + plan.issues)
     if run.refused or not plan.changes:
@@ -432,8 +446,8 @@ def run_forms(path: str | os.PathLike, out: str | os.PathLike | None = None) -> 
     from .io.forms_xlsx import write_forms
 
     book, issues = load_book(path)
-    blocking = [i for i in issues if i.is_error and "WEIGHT" not in i.code
-                and i.source.sheet in (S.SHEET_MEETING, S.SHEET_REPORTERS, S.SHEET_ITEMS, S.SHEET_CATEGORIES)]
+    blocking = errors_in(issues, (S.SHEET_MEETING, S.SHEET_REPORTERS, S.SHEET_ITEMS, S.SHEET_CATEGORIES),
+                         weights=False)
     if not blocking and not book.reporters:
         from .issues import Source, error
 
@@ -558,7 +572,7 @@ def run_ledger_split(path: str | os.PathLike, out: str | os.PathLike | None = No
     from .ledger import unit_rows
 
     book, issues = load_book(path)
-    blocking = [i for i in issues if i.is_error and i.source.sheet in (S.SHEET_REPORTERS, S.SHEET_RECTIFY)]
+    blocking = errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_RECTIFY))
     run = LedgerSplitRun(blocking)
     if blocking:
         return run
@@ -618,7 +632,7 @@ def run_ledger_merge(path: str | os.PathLike, files: list[str | os.PathLike], no
 
     path = Path(path)
     book, issues = load_book(path)
-    blocking = [i for i in issues if i.is_error and i.source.sheet in (S.SHEET_REPORTERS, S.SHEET_RECTIFY)]
+    blocking = errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_RECTIFY))
     returned, units = [], []
     for file in files:
         unit, rows = read_unit_ledger(Path(file))
@@ -663,7 +677,7 @@ def run_carry(old: str | os.PathLike, new: str | os.PathLike, now: _dt.datetime 
 
     old_book, _ = load_book(old)
     new_book, issues = load_book(new)
-    blocking = [i for i in issues if i.is_error and i.source.sheet == S.SHEET_RECTIFY]
+    blocking = errors_in(issues, (S.SHEET_RECTIFY,))
     run = CarryRun(plan_carry(old_book, new_book), blocking)
     if blocking or not run.carried:
         return run

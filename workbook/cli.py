@@ -227,9 +227,15 @@ def prepare(path: WorkbookPath) -> None:
     if not run.edit.changed:
         console.print("评议票表头已是最新，工作簿未做任何改动。")
         return
-    console.print(f"已更新：{run.edit.path}")
-    console.print(f"修改前的备份：{run.edit.backup}")
-    for note in run.edit.notes:
+    print_edit(run.edit, console)
+
+
+def print_edit(edit, console) -> None:
+    """What every command that changed the workbook says: the file, its backup, and the
+    editing path's notes (formulas kept, tool sheets dropped)."""
+    console.print(f"已更新：{edit.path}")
+    console.print(f"修改前的备份：{edit.backup}")
+    for note in edit.notes:
         console.print(f"[yellow]提示：[/]{note}")
 
 
@@ -631,7 +637,7 @@ def ledger_merge(path: WorkbookPath,
     for line in (*plan.refused, *plan.ignored):
         console.print(f"未采纳：{line}")
     if run.edit is not None and run.edit.changed:
-        console.print(f"已更新：{run.edit.path}\n修改前的备份：{run.edit.backup}")
+        print_edit(run.edit, console)
     else:
         console.print("没有需要写入的内容，工作簿未做任何改动。")
     if plan.conflicts or plan.refused:
@@ -657,7 +663,7 @@ def carry(old: Annotated[Path, typer.Argument(help="上一年度的工作簿", s
         return
     console.print(f"已结转 {len(run.carried)} 项：{'、'.join(c.problem_id for c in run.carried[:8])}"
                   + ("……" if len(run.carried) > 8 else ""))
-    console.print(f"已更新：{run.edit.path}\n修改前的备份：{run.edit.backup}")
+    print_edit(run.edit, console)
 
 
 comments_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="点评：从讲话稿导入点评。")
@@ -706,7 +712,7 @@ def comments_import(path: WorkbookPath,
         console.print(f"预演：将在“点评”中新增 {len(run.added)} 行（{names or '无'}）。工作簿未做任何改动。")
     elif run.edit is not None and run.edit.changed:
         console.print(f"已在“点评”中新增 {len(run.added)} 行：{names}")
-        console.print(f"修改前的备份：{run.edit.backup}")
+        print_edit(run.edit, console)
     else:
         console.print("没有需要新增的点评，工作簿未做任何改动。")
     unmatched = sum(m.reporter is None for m in run.matches)
@@ -741,10 +747,7 @@ def rectify(path: WorkbookPath) -> None:
     if run.edit is None:
         console.print("整改清单已是最新，工作簿未做任何改动。")
         return
-    console.print(f"已更新：{run.edit.path}")
-    console.print(f"修改前的备份：{run.edit.backup}")
-    for note in run.edit.notes:
-        console.print(f"[yellow]提示：[/]{note}")
+    print_edit(run.edit, console)
 
 
 @app.command()

@@ -14,6 +14,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from email.message import Message
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
@@ -60,8 +61,9 @@ class Outgoing:
     attachments: list[Path]
     problem: str = ""                       # why it cannot be sent (a bad address …)
 
-    @property
+    @cached_property
     def digests(self) -> dict[str, str]:
+        """Hashed once per run: the decision, the "sending" and the answer lines all use it."""
         return {p.name: digest(p) for p in self.attachments}
 
 

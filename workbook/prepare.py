@@ -37,6 +37,18 @@ class LayoutPlan:
     def last_col(self) -> int:
         return S.BALLOT_FIRST_GRADE_COL + len(self.columns) - 1
 
+    def header_rows(self) -> list[list[Any]]:
+        """Rows 1–2 as values: 票号/评议人类别/作废, each reporter's label over its first
+        column, the item names below (what every writer of the header writes)."""
+        from .layout import group_columns
+
+        top = list(S.BALLOT_FIXED) + [None] * len(self.columns)
+        second: list[Any] = [None] * len(top)
+        for group in group_columns(self.columns):
+            top[group.first_col] = group.label
+            second[group.first_col:group.last_col + 1] = group.items
+        return [top, second]
+
 
 def _header_texts(header: Sequence[Sequence[Any]], col: int) -> tuple[str, str]:
     """The reporter label over a column (carried from the merged cell's left end) and

@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))            # tests/helpers.py
 sys.path.insert(0, str(HERE.parent.parent))     # the package, when run from a checkout
 
-from helpers import sheets, write_xlsx  # noqa: E402
+from helpers import add_chart_sheet, sheets, write_xlsx  # noqa: E402
 
 COMMANDS = ("check", "tally", "prepare", "compare", "verify", "rectify", "comments import", "notices", "mail")
 EDITING = ("prepare", "rectify", "comments import")   # commands whose purpose is to change the workbook
@@ -224,14 +224,7 @@ def _hidden_rows(book) -> None:
 
 
 def _chart_and_late_reporter(book) -> None:
-    from openpyxl.chart import BarChart, Reference
-
-    mine = book.create_sheet("我的图表")
-    mine.append([1])
-    mine.append([2])
-    chart = BarChart()
-    chart.add_data(Reference(mine, min_col=1, min_row=1, max_row=2))
-    mine.add_chart(chart, "C2")
+    add_chart_sheet(book)
     book["述职人"].append(["04", "新单位党委", "赵六", "书记", "书面"])
 
 

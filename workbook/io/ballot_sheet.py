@@ -91,9 +91,10 @@ def lay_out(sheet, plan: LayoutPlan) -> bool:
         cell.value = value
         cell.font, cell.fill, cell.border, cell.alignment = font, fill, border, centre
 
+    values = plan.header_rows()
     spec = S.SHEET_BY_NAME[S.SHEET_BALLOTS]
     for col, column in enumerate(spec.columns):
-        styled(0, col, column.header, fills[False])
+        styled(0, col, values[0][col], fills[False])
         letter = get_column_letter(col + 1)
         if plan.columns:
             styled(1, col, None, fills[False])
@@ -105,8 +106,8 @@ def lay_out(sheet, plan: LayoutPlan) -> bool:
     for group in group_columns(plan.columns):
         for offset, item in enumerate(group.items):
             col = group.first_col + offset
-            styled(0, col, group.label if offset == 0 else None, fills[group.shaded])
-            styled(1, col, item, fills[group.shaded])
+            styled(0, col, values[0][col], fills[group.shaded])
+            styled(1, col, values[1][col], fills[group.shaded])
             if col >= first_new:
                 sheet.column_dimensions[get_column_letter(col + 1)].width = fit_width([item], minimum=8, maximum=14)
         if group.last_col > group.first_col:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import cells
+from .. import schema as S
 from ..errors import UnreadableWorkbook
 
 CellValue = Any
@@ -31,7 +32,7 @@ RATIO_CHECK_FROM = 1 << 20
 # reading it as a grid would take gigabytes.
 MAX_SHEET_ROWS = 200_000
 MAX_SHEET_CELLS = 20_000_000
-RAW_SHEETS = ("评议票", "评议票(复核)")   # schema.SHEET_BALLOTS, SHEET_BALLOTS_RECHECK (kept import-free)
+RAW_SHEETS = (S.SHEET_BALLOTS, S.SHEET_BALLOTS_RECHECK)
 
 _CFB_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
 _ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
