@@ -417,20 +417,28 @@ def notices(path: WorkbookPath, out: OutDir = None,
 
 
 def print_progress(progress, console) -> None:
+    from rich import box
     from rich.table import Table
 
+    from . import schema as S
     from .progress import summary_sentence, tally_rows
     from .sheets import PROGRESS_HEADER
 
-    table = Table(title=f"整改进度（截至 {progress.as_of.isoformat()}）", header_style="bold")
+    # Compact, and no cell cut: an 80-column console must show every label and rate whole.
+    table = Table(title=f"整改进度（截至 {progress.as_of.isoformat()}）", header_style="bold", box=box.SIMPLE_HEAD,
+                  padding=(0, 0), pad_edge=False)
+    # the sheet's headers, shortened where they are sentences (the workbook keeps the full ones)
+    short = {S.RECT_NO_DEADLINE_LABEL: "长期", "问题数": "问题", "整改完成率": "完成率"}
     for k, header in enumerate(PROGRESS_HEADER):
-        table.add_column(header, justify="left" if k == 0 else "right")
+        table.add_column(short.get(header, header), justify="left" if k == 0 else "right", no_wrap=True)
     for row in tally_rows([*progress.by_reporter, progress.total]):
         table.add_row(*(str(v) for v in row[:-2]), *("—" if v is None else f"{v:.1%}" for v in row[-2:]))
     console.print(table)
     for item in sorted(progress.overdue, key=lambda i: -i.overdue_days)[:10]:
+        text = item.row.description
+        text = text if len(text) <= 30 else text[:29] + "…"
         console.print(f"逾期 {item.overdue_days} 天：{item.row.problem_id} {item.row.organization} "
-                      f"{item.row.description[:30]}（时限 {item.deadline.isoformat()}，{item.status}）")
+                      f"{text}（时限 {item.deadline.isoformat()}，{item.status}）")
     if len(progress.overdue) > 10:
         console.print(f"……逾期共 {len(progress.overdue)} 项，见整改进度表")
     console.print(summary_sentence(progress))
