@@ -87,7 +87,7 @@ def test_default_rows(template):
                      [3, "好", "综合得分 >= 90", 0.3], [4, "较好", "综合得分 >= 80", None],
                      [5, "一般", "综合得分 >= 60", None], [6, "差", None, None]]
     keys = [r[0].value for r in template["会议信息"].iter_rows(min_row=2)]
-    assert keys == ["会议名称", "年度", "会议日期", "主办单位", "发文字号", "整改期限（天）", "联系人", "联系电话"]
+    assert keys == ["会议名称", "年度", "会议日期", "主办单位", "发文字号", "通报发文字号", "整改期限（天）", "联系人", "联系电话"]
     assert template["述职人"].max_row == 1 and template["评议票"].max_row == 1  # example-free body
 
 

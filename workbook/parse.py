@@ -124,6 +124,7 @@ def parse_meeting(rows: Rows) -> tuple[Meeting, list[Issue]]:
         typed_title=str(values.get(S.MEETING_TITLE, (None, None))[0] or "").strip(" \t\r\n\u3000"),
         date=date if not isinstance(date, str) else clean_text(date) or None,
         organizer=text(S.MEETING_ORGANIZER), doc_number=text(S.MEETING_DOC_NUMBER),
+        bulletin_number=text(S.MEETING_BULLETIN_NUMBER),
         deadline_days=deadline, contact=text(S.MEETING_CONTACT), phone=text(S.MEETING_PHONE),
     ), issues
 
@@ -157,6 +158,9 @@ def parse_params(rows: Rows) -> tuple[Params, list[Issue]]:
     got: dict[str, Any] = {}
     for name in names:
         if name not in values or is_blank(values[name][0]):
+            if name in S.PARAM_OPTIONAL:
+                got[name] = defaults[name]
+                continue
             issues.append(warning("PARAM_MISSING", Source(S.SHEET_PARAMS, None, None),
                                   f"参数“{name}”未填写，按默认值 {defaults[name]} 计算", param=name))
             got[name] = defaults[name]
@@ -202,6 +206,7 @@ def parse_params(rows: Rows) -> tuple[Params, list[Issue]]:
         bulletin_rates=got.get(S.PARAM_BULLETIN_RATES, defaults[S.PARAM_BULLETIN_RATES]) == S.YES,
         notice_rank=got.get(S.PARAM_NOTICE_RANK, defaults[S.PARAM_NOTICE_RANK]) == S.YES,
         bulletin_order=str(got.get(S.PARAM_BULLETIN_ORDER, defaults[S.PARAM_BULLETIN_ORDER])),
+        notice_numbers=str(got.get(S.PARAM_NOTICE_NUMBERS, defaults[S.PARAM_NOTICE_NUMBERS])),
     ), issues
 
 
