@@ -398,6 +398,7 @@ def notices(path: WorkbookPath, out: OutDir = None,
         _stderr_console().print("[red]工作簿中有错误，未生成通知。[/]" + summary_line(run.issues))
         raise typer.Exit(1)
     console = _stdout_console()
+    print_review(run.review, console)
     console.print(f"反馈意见 {len(run.notices)} 份：{run.notices[0].parent}")
     console.print(f"结果通报：{run.bulletin}")
     console.print(f"模板：通知 {run.templates.get('notice')}；通报 {run.templates.get('bulletin')}")
@@ -406,6 +407,18 @@ def notices(path: WorkbookPath, out: OutDir = None,
     elif run.pdf_note:
         console.print(f"[yellow]提示：[/]{run.pdf_note}")
     console.print(f"按单位分发：{len(run.units)} 个文件夹（{run.units[0].parent}），打包：{run.archive}")
+
+
+def print_review(doubts, console, limit: int = 0) -> None:
+    """The pre-issue review (review.py), short and grouped per reporter."""
+    from .review import review_lines
+
+    if not doubts:
+        console.print("发文前核对：未发现疑点。")
+        return
+    console.print(f"[yellow]发文前核对：[/]{len(doubts)} 处需要核对后再印发——")
+    for line in review_lines(doubts, limit):
+        console.print(f"  · {line}", markup=False)
 
 
 def print_progress(progress, console) -> None:
@@ -506,6 +519,7 @@ def mail(path: WorkbookPath,
     for made in plan.made:
         console.print(f"已重新生成：{made}（原有文件缺失或早于工作簿）")
     print_mail_preview(plan, console)
+    print_review(plan.review, console)
     held = [m for m in plan.messages if plan.decisions[m.key] in (SKIP_CHANGED, SKIP_IN_DOUBT, SKIP_PROBLEM)]
     for message in held:
         decision = plan.decisions[message.key]
@@ -787,6 +801,7 @@ def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹�
     if run.forms is not None and run.forms.output:
         console.print(f"8. 纸质评议表（每个评议人类别一张）：{run.forms.output}")
     if run.notices is not None and run.notices.notices:
+        print_review(run.notices.review, console, limit=5)
         console.print(f"9. 反馈意见 {len(run.notices.notices)} 份（公文格式）：{run.notices.notices[0].parent}")
         console.print(f"   结果通报：{run.notices.bulletin}；按单位分发：{run.notices.archive}")
         if run.notices.pdf_note:
