@@ -644,7 +644,7 @@ def ledger_merge(path: WorkbookPath,
     console = _stdout_console()
     plan = run.plan
     console.print(f"读取 {len(files)} 个文件（单位编号 {'、'.join(run.units)}）：更新 {len(plan.updates)} 格，"
-                  f"冲突 {len(plan.conflicts)} 处，未采纳 {len(plan.refused)} 行")
+                  f"冲突 {len(plan.conflicts)} 处，未采纳 {len(plan.refused) + len(plan.ignored)} 处")
     for conflict in plan.conflicts:
         console.print(f"冲突：{conflict.problem_id}“{conflict.field}”：整改清单为“{conflict.clerk}”，"
                       f"{conflict.file} 为“{conflict.unit}”——{conflict.why}")
@@ -694,6 +694,11 @@ def describe_match(match) -> str:
     if match.how == "顺序":
         others = "、".join(f"{r.id} {r.name}" for r in match.candidates)
         line += f"，请核对：符合“{block.organization or block.name}”的有 {others}"
+    if match.spoken_name:
+        line += (f"\n  ⚠ 警告：讲话稿中的姓名“{match.spoken_name}”与述职人“{match.reporter.name}”不同，"
+                 f"请核对是否对应正确（“述职人”表或讲话稿有误时请改正）")
+    if match.unmasked:
+        line += f"\n  · 点评中 {match.unmasked} 处遮掩的姓名（如“**同志”）已换成“{match.reporter.name}同志”"
     return line
 
 

@@ -97,7 +97,7 @@ def run_import_comments(path: str | os.PathLike, speech: str | os.PathLike, dry_
                         reviewer: str = "", now: _dt.datetime | None = None,
                         progress: Callable[[str], None] | None = None) -> ImportRun:
     """Fill 点评 from the chair's speech: one 综合 row per matched reporter not yet there."""
-    from ..comments import match_blocks, parse_speech
+    from ..comments import fill_masked_names, match_blocks, parse_speech
     from ..io.editing import Edit, edit_workbook
     from ..io.sheet_rows import append_rows
     from ..io.speech import read_speech
@@ -119,8 +119,12 @@ def run_import_comments(path: str | os.PathLike, speech: str | os.PathLike, dry_
             continue
         have.add(match.reporter.id)
         block = match.block
-        rows.append([match.reporter.id, S.AREA_GENERAL, block.achievements, block.problems, block.expectations,
-                     reviewer or None])
+        texts = []
+        for text in (block.achievements, block.problems, block.expectations):
+            text, replaced = fill_masked_names(text, match.reporter.name)   # said per block by the door
+            match.unmasked += replaced
+            texts.append(text)
+        rows.append([match.reporter.id, S.AREA_GENERAL, *texts, reviewer or None])
         run.added.append((match.reporter.id, match.reporter.name))
     if dry_run or not rows:
         return run

@@ -102,7 +102,7 @@ def run_ledger_merge(path: str | os.PathLike, files: list[str | os.PathLike], no
         unit, rows = read_unit_ledger(Path(file))
         units.append(unit)
         returned += rows
-    plan = plan_merge(book, returned, _merge_log(path))
+    plan = plan_merge(book, returned, _merge_log(path), today=(now.date() if now else None))
     run = LedgerMergeRun(plan, blocking, units)
     if blocking or not plan.changes:
         return run
