@@ -107,7 +107,7 @@ def test_unit_answers_merge_back_with_conflicts_and_foreign_rows_refused(tmp_pat
     sheet["G3"] = "整改中"
     sheet["F4"] = "副书记"               # the clerk has typed something else for 01-3 (below)
     sheet["G4"] = "已销号"               # not the unit's to set
-    sheet["C3"] = "改过的描述"           # not the unit's field
+    sheet["B3"] = "改过的方面"           # not the unit's field (the row is still its own)
     sheet.append(["02-1", "综合", "别人的", None, "x", None, "已完成"])
     unit.save(tmp_path / "回01.xlsx")
     clerk = openpyxl.load_workbook(path)
