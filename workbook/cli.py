@@ -661,23 +661,49 @@ def ledger_merge(path: WorkbookPath,
 @app.command()
 @guarded
 def carry(old: Annotated[Path, typer.Argument(help="上一年度的工作簿", show_default=False)],
-          new: Annotated[Path, typer.Argument(help="本年度的工作簿（写入其整改清单）", show_default=False)]) -> None:
+          new: Annotated[Path, typer.Argument(help="本年度的工作簿（写入其整改清单）", show_default=False)],
+          mapping: Annotated[Optional[list[str]], typer.Option(
+              "--map", help="党组织更名的单位：上年编号=本年编号（可重复，或用逗号分隔），如 --map 01=03")] = None,
+          ) -> None:
     """把上一年度未销号的整改事项结转到本年度工作簿的整改清单，原编号、时限和状态记入备注。
 
-    例：shuping carry 2023述职评议.xlsx 2024述职评议.xlsx
+    按党组织名称找到本年度的述职人（编号变了也跟着单位走）；找不到党组织的不结转并列出，
+    用 --map 上年编号=本年编号 指明后再运行一次即可（已结转的不会重复）。
+    例：shuping carry 2023述职评议.xlsx 2024述职评议.xlsx --map 05=07
     """
     from .api import run_carry
+    from .errors import UsageError
 
+    pairs = {}
+    for item in mapping or []:
+        for part in item.replace("，", ",").split(","):
+            if not part.strip():
+                continue
+            left, sep, right = part.replace("＝", "=").partition("=")
+            if not sep or not left.strip() or not right.strip():
+                raise UsageError(f"--map 应写成 上年编号=本年编号，如 --map 01=03：{part}")
+            pairs[left.strip()] = right.strip()
     with _stderr_console().status("正在结转…") as status:
-        run = run_carry(old, new, progress=status.update)
+        run = run_carry(old, new, progress=status.update, mapping=pairs)
     stop_on(run.issues, "未结转，工作簿未做任何改动。")
     console = _stdout_console()
-    if not run.carried:
+    for line in run.moved:
+        console.print(f"按党组织对应：{line}", markup=False)
+    if run.carried:
+        console.print(f"已结转 {len(run.carried)} 项：{'、'.join(c.problem_id for c in run.carried[:8])}"
+                      + ("……" if len(run.carried) > 8 else ""))
+        print_edit(run.edit, console)
+    elif not run.held:
         console.print("上一年度没有需要结转的事项（或已结转过），工作簿未做任何改动。")
         return
-    console.print(f"已结转 {len(run.carried)} 项：{'、'.join(c.problem_id for c in run.carried[:8])}"
-                  + ("……" if len(run.carried) > 8 else ""))
-    print_edit(run.edit, console)
+    if run.held:
+        console.print(f"[yellow]未结转 {len(run.held)} 项[/]（本年度“述职人”中找不到其党组织；请核对党组织名称，"
+                      "或用 --map 上年编号=本年编号 指明后再运行一次）：")
+        for line in run.held:
+            console.print(f"  · {line}", markup=False)
+        if not run.carried:
+            console.print("工作簿未做任何改动。")
+        raise typer.Exit(1)
 
 
 comments_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="点评：从讲话稿导入点评。")

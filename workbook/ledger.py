@@ -241,24 +241,67 @@ def carry_id(year: str, problem_id: str) -> str:
     return f"{year}-{problem_id}" if year else f"上年-{problem_id}"
 
 
+@dataclass
+class CarryPlan:
+    carried: list[CarriedRow] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)       # rows not carried until the clerk maps the unit, in words
+    moved: list[str] = field(default_factory=list)      # units found under another 编号 this year, in words
+
+
 def plan_carry(old: Book, new: Book) -> list[CarriedRow]:
+    """The rows `plan_carry_units` carries (mapping none)."""
+    return plan_carry_units(old, new).carried
+
+
+def plan_carry_units(old: Book, new: Book, mapping: dict[str, str] | None = None) -> CarryPlan:
     """Rows of last year's 整改清单 not yet 已销号, for the new workbook, with their history
-    in 备注; rows carried before (same carried 问题编号) are not carried twice."""
+    in 备注; rows carried before (same carried 问题编号) are not carried twice.
+
+    A row follows its unit, not its number: it goes to this year's 述职人 of the same
+    党组织 (compared without spaces, NFKC), whatever its 编号 now. A unit that cannot be
+    found by 党组织 (renamed, merged, or gone) is held back and listed — even when its old
+    编号 exists, since that 编号 may now be another unit's — until the clerk maps it:
+    `mapping` {上年编号: 本年编号} (`shuping carry OLD NEW --map 01=03`)."""
+    mapping = mapping or {}
+    plan = CarryPlan()
     year = old.meeting.year or ""
     present = {row.problem_id for row in new.rectifications}
-    carried = []
+    new_by_org = {problem_key(r.organization): r for r in new.reporters if r.organization}
+    new_by_id = {r.id: r for r in new.reporters}
+    old_org = {r.id: r.organization for r in old.reporters}
+    told: set[str] = set()
     for row in old.rectifications:
         if not row.problem_id or row.status == S.RECT_CLOSED:
             continue
         problem_id = carry_id(year, row.problem_id)
         if problem_id in present:
             continue
+        organization = row.organization or old_org.get(row.reporter_id, "")
+        if row.reporter_id in mapping:
+            target = new_by_id.get(mapping[row.reporter_id])
+            if target is None:
+                plan.held.append(f"{row.problem_id}（{organization}）：指定的本年度编号 {mapping[row.reporter_id]} "
+                                 f"不在“述职人”表中，未结转")
+                continue
+        else:
+            target = new_by_org.get(problem_key(organization)) if organization else None
+            if target is None:
+                same = new_by_id.get(row.reporter_id)
+                now = (f"编号 {row.reporter_id} 本年度是“{same.organization}”" if same is not None
+                       else f"本年度也没有编号 {row.reporter_id}")
+                plan.held.append(f"{row.problem_id}（{organization or '党组织空白'}）：本年度“述职人”中没有这个党组织，"
+                                 f"{now}，未结转")
+                continue
+        if target.id != row.reporter_id and row.reporter_id not in told:
+            told.add(row.reporter_id)
+            plan.moved.append(f"{organization}：上年编号 {row.reporter_id}，本年度编号 {target.id}")
         deadline = _shown(row.deadline) if row.deadline not in (None, "") else "未定"
-        history = (f"{year or '上'}年度结转：原问题编号{row.problem_id}，原整改时限{deadline}，"
-                   f"结转时状态{row.status or S.RECT_NOT_STARTED}")
+        history = (f"{year or '上'}年度结转：原问题编号{row.problem_id}，"
+                   + (f"原编号{row.reporter_id}（{organization}），" if target.id != row.reporter_id else "")
+                   + f"原整改时限{deadline}，结转时状态{row.status or S.RECT_NOT_STARTED}")
         note = f"{history}；{row.note}" if row.note else history
-        carried.append(CarriedRow([problem_id, row.reporter_id, row.organization, row.area, row.description,
-                                   row.measures or None, row.owner or None, None,
-                                   row.status or S.RECT_NOT_STARTED, row.done_date or None, row.evidence or None,
-                                   note], problem_id))
-    return carried
+        plan.carried.append(CarriedRow([problem_id, target.id, target.organization, row.area, row.description,
+                                        row.measures or None, row.owner or None, None,
+                                        row.status or S.RECT_NOT_STARTED, row.done_date or None,
+                                        row.evidence or None, note], problem_id))
+    return plan
