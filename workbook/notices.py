@@ -52,8 +52,9 @@ def bulletin_number(book: Book) -> str:
 
 
 def grade_text(r: ReporterResult) -> str:
-    """The grade as every paper prints it: 未评定 when there is none."""
-    return r.grade or NO_GRADE
+    """The grade as every paper prints it: 未评定 when there is none — also when the
+    reporter has no valid vote (no score), whatever a blank 条件 would give."""
+    return r.grade if r.grade and r.score_rounded is not None else NO_GRADE
 
 
 NO_GRADE = "未评定"
@@ -206,7 +207,7 @@ def bulletin_rows(result: TallyResult) -> list[dict[str, str]]:
     order = {g: k for k, g in enumerate(S.GRADES)}
     reporters = list(result.reporters)
     if params.bulletin_order == S.ORDER_BY_GRADE:
-        reporters.sort(key=lambda r: (order.get(r.grade or "", len(order)), r.index))
+        reporters.sort(key=lambda r: (order.get(grade_text(r), len(order)), r.index))
     return [{"n": str(k), "organization": r.reporter.organization, "name": r.reporter.name,
              "grade": grade_text(r), "rate": percent(r.good_rate) if params.bulletin_rates else ""}
             for k, r in enumerate(reporters, start=1)]
@@ -214,9 +215,9 @@ def bulletin_rows(result: TallyResult) -> list[dict[str, str]]:
 
 def bulletin_context(result: TallyResult, options: NoticeOptions) -> dict[str, Any]:
     book = result.book
-    counts = {g: sum(r.grade == g for r in result.reporters) for g in S.GRADES}
+    counts = {g: sum(grade_text(r) == g for r in result.reporters) for g in S.GRADES}
     spread = "，".join(f"“{g}”等次{n}名" for g, n in counts.items() if n)
-    ungraded = sum(not r.grade for r in result.reporters)
+    ungraded = sum(grade_text(r) == NO_GRADE for r in result.reporters)
     if ungraded:
         spread += f"{'，' if spread else ''}{ungraded}名未评定等次"
     return {

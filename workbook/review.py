@@ -139,7 +139,8 @@ def review_papers(result, issue_date: _dt.date | None = None, today: _dt.date | 
         if abs((issue_date - today).days) > FAR_DAYS:
             add("REVIEW_DATE_FAR", f"成文日期{shown}距今天{abs((issue_date - today).days)}天，请确认（用 --date 指定）")
     for r in result.reporters:
-        doubts += _reporter_doubts(book, r.reporter, r.grade, r.score_rounded is not None)
+        graded = r.grade if r.score_rounded is not None else None
+        doubts += _reporter_doubts(book, r.reporter, graded, r.score_rounded is not None)
     return doubts
 
 
