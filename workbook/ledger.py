@@ -121,6 +121,8 @@ def done_date(value: Any) -> _dt.date | None:
 def _date_problem(value: Any, today: _dt.date) -> str:
     """Why a typed 完成日期 cannot be taken ("" when it can)."""
     day = done_date(value)
+    if isinstance(value, (_dt.time, _dt.timedelta)):   # a negative number in a date cell reads as a time
+        return f"完成日期不是日期（单元格里是负数或时间，请填写如 {today.isoformat()} 的日期）"
     if day is None:
         return f"完成日期“{_shown(value)}”不是日期（请填写如 {today.isoformat()} 的日期）"
     if day > today:
