@@ -59,7 +59,10 @@ def rectify() -> str:
 def notices() -> str:
     from .excel import notices_book
 
-    return _run(notices_book)
+    def action(book):
+        return notices_book(book, confirm=lambda text: book.app.alert(text, "述评", buttons="yes_no") == "yes")
+
+    return _run(action)
 
 
 def progress() -> str:
