@@ -225,3 +225,51 @@ def test_the_fingerprint_covers_the_totals():
     # blocks in another order: the same figures, the same fingerprint
     third, _ = memory_book(meeting(PUBLIC, LEADERS, DEPUTIES))
     assert ballots_fingerprint(first) == ballots_fingerprint(third)
+
+
+# --- forms <-> totals ---------------------------------------------------------------------
+from hypothesis import given  # noqa: E402
+
+from test_properties import SETTINGS, books  # noqa: E402
+
+
+def as_totals(book_sheets):
+    """The same meeting entered the other way: 评议票 empty, 计票录入 from the forms' count."""
+    from workbook.totals import totals_from_result, totals_values
+
+    result, _ = count(book_sheets)
+    other = {k: [list(r) for r in v] for k, v in book_sheets.items()}
+    other["评议票"] = other["评议票"][:2]
+    other[S.SHEET_TOTALS] = totals_values(totals_from_result(result))
+    return result, other
+
+
+def figures(data):
+    return {k: data[k] for k in ("meeting", "ballots", "reporters", "anonymity")}
+
+
+@SETTINGS
+@given(books())
+def test_a_meeting_entered_as_forms_or_as_totals_gives_identical_results(book_sheets):
+    from workbook.report import result_json
+
+    forms, other = as_totals(book_sheets)
+    book, issues = memory_book(other)
+    assert not [i.message for i in issues if i.is_error]
+    totals, issues = tally(book, issues)
+    assert figures(result_json(totals, issues)) == figures(result_json(forms, []))
+
+
+def test_totals_from_forms_by_hand():
+    # Two forms of one category on 01 张三: 好, and 多选; a void form; a blank form.
+    from workbook.totals import totals_from_result
+
+    book = sheets(categories=(("全体", None, 10),),
+                  ballots=[[1, "全体", None, "好"], [2, "全体", None, "多选"], [3, "全体", "是", "好"],
+                           [4, "全体", None, None]])
+    book["评议票"][-1] = [4, "全体", None, None]
+    result, _ = count(book)
+    layout = totals_from_result(result)
+    # figures row: 发放 10, 回收 4, 废票 1, 空白票 1; the one data row: 好 1, 多选 1
+    assert layout.rows[layout.figures[0]][:4] == [10, 4, 1, 1]
+    assert layout.rows[layout.data[0]] == ["01 张三", "总体评价", 1, 0, 0, 0, 0, 1]
