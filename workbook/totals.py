@@ -248,7 +248,7 @@ def check_totals(totals: TotalsSheet, reporters: Sequence[Reporter], items: Sequ
             if category.name:
                 issues.append(error("TOTALS_CATEGORY_MISSING", Source(sheet, None, None),
                                     f"计票录入中没有评议人类别“{category.name}”的汇总块（没有票也请填回收 0）；"
-                                    "可运行 shuping prepare --totals 补齐"))
+                                    "请照其他块的格式补上（表中还没有录入票数时，可运行 shuping prepare --totals 重新生成）"))
             continue
         at = (lambda col: Source(sheet, block.figures_row, col)) if block.figures_row is not None else (
             lambda col: Source(sheet, block.title_row, None))
@@ -260,7 +260,7 @@ def check_totals(totals: TotalsSheet, reporters: Sequence[Reporter], items: Sequ
                 if (r, i) not in block.rows and reporter.id and item.name:
                     issues.append(error("TOTALS_ROW_MISSING", Source(sheet, block.title_row, 0),
                                         f"“{block.name}”的汇总块缺少“{reporter.label}”的“{item.name}”一行，"
-                                        "请运行 shuping prepare --totals 补齐", reporter=reporter.id, item=item.name))
+                                        "请照其他行的格式补上这一行", reporter=reporter.id, item=item.name))
         issued_typed = block.account[ACCOUNT_ISSUED]
         if issued_typed is not None and category.issued is not None and issued_typed != category.issued:
             issues.append(error("TOTALS_ISSUED_MISMATCH", at(ACCOUNT_ISSUED),
@@ -289,9 +289,17 @@ def check_totals(totals: TotalsSheet, reporters: Sequence[Reporter], items: Sequ
                                 f"回收票数多于发放票数：“{block.name}”发放 {issued} 张，回收 {returned} 张",
                                 issued=issued, returned=returned))
         valid = returned - (void or 0) - (blank or 0)
-        for (r, i), counts in sorted(block.counts.items(), key=lambda kv: block.rows[kv[0]]):
-            if (r, i) in block.bad_rows:
-                continue
+        checked = [(key, counts) for key, counts in sorted(block.counts.items(), key=lambda kv: block.rows[kv[0]])
+                   if key not in block.bad_rows]
+        sums = {sum(v or 0 for v in counts) for _, counts in checked}
+        if len(checked) > 1 and len(sums) == 1 and valid not in sums:
+            # every row adds up to the same other number: the account is what is wrong — once, at 回收
+            issues.append(error("TOTALS_SUM_MISMATCH", at(ACCOUNT_RETURNED),
+                                f"“{block.name}”每一行的 好+较好+一般+差+弃权+多选 都是 {sums.pop()}，而本类别有效票是 {valid}"
+                                f"（回收 {returned} − 废票 {void or 0} − 空白票 {blank or 0}），应等于本类别有效票："
+                                "请核对回收、废票、空白票", valid=valid))
+            checked = []
+        for (r, i), counts in checked:
             total = sum(v or 0 for v in counts)
             if total != valid:
                 figures = "+".join(str(v or 0) for v in counts)
@@ -450,11 +458,17 @@ def recheck_totals(totals: TotalsSheet, recheck_rows, facts, reporters, items, c
 
 
 def count_mode(book) -> str:
-    """Which mode a parsed book is in: totals when 计票录入 holds figures, else forms."""
-    return S.MODE_TOTALS if getattr(book, "totals", None) is not None else S.MODE_FORMS
+    """Which mode a parsed book is in: totals when 计票录入 holds figures, forms otherwise,
+    "mixed" when both hold something (an error in `check`)."""
+    if getattr(book, "totals", None) is None:
+        return S.MODE_FORMS
+    return "mixed" if book.ballots is not None and book.ballots.forms else S.MODE_TOTALS
 
 
 def mode_sentence(book) -> str:
+    if count_mode(book) == "mixed":
+        return (f"计票方式：“{S.SHEET_BALLOTS}”和“{S.SHEET_TOTALS}”都已录入——一次会议只能用一种录入方式"
+                "（见上表 TOTALS_MIXED_MODE）")
     if count_mode(book) == S.MODE_TOTALS:
         blocks = book.totals.blocks
         return f"计票方式：{S.MODE_LABELS[S.MODE_TOTALS]}，{len(blocks)} 个类别汇总块"
@@ -558,7 +572,7 @@ def totals_from_result(result) -> TotalsLayout:
     """The totals a typed meeting implies (its accounts and counts), as the sheet."""
     book = result.book
     return totals_layout(book.reporters, book.items, book.categories, result.accounts, result.counts,
-                         entered_by="由逐张录入的评议票汇总（shuping）")
+                         entered_by="shuping（按评议票汇总）")
 
 
 def totals_values(layout: TotalsLayout) -> list[list[Any]]:

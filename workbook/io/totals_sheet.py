@@ -79,6 +79,9 @@ def lay_out_totals(sheet, layout: TotalsLayout) -> None:
             put(r, 1, values[1])
             for c in range(S.TOTALS_FIRST_COUNT_COL, width):
                 put(r, c, values[c], number=True)
+    for r in layout.titles:   # the category's name over B:C, 录入人's over E:F
+        sheet.merge_cells(start_row=r + 1, start_column=2, end_row=r + 1, end_column=3)
+        sheet.merge_cells(start_row=r + 1, start_column=5, end_row=r + 1, end_column=6)
     for r0, c0, r1, c1 in layout.merges:
         sheet.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
 
@@ -93,7 +96,7 @@ def lay_out_totals(sheet, layout: TotalsLayout) -> None:
         counts.add(f"{first}{start + 1}:{last}{end + 1}")
     sheet.add_data_validation(counts)
 
-    widths = [14, 14] + [COUNT_WIDTH] * (width - 2)
+    widths = [14, 14] + [COUNT_WIDTH] * (width - 3) + [12]   # H also holds the 监票人's names
     for c, w in enumerate(widths):
         sheet.column_dimensions[get_column_letter(c + 1)].width = w
     body = [v for v in layout.rows if v and v[0] != S.TOTALS_BLOCK]
@@ -104,6 +107,8 @@ def lay_out_totals(sheet, layout: TotalsLayout) -> None:
     sheet.page_setup.orientation = "portrait"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.print_title_rows = "1:1"
+    sheet.oddHeader.center.text = f"{sheet.title}（唱票汇总，每类一块）"
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
