@@ -273,3 +273,92 @@ def test_totals_from_forms_by_hand():
     # figures row: 发放 10, 回收 4, 废票 1, 空白票 1; the one data row: 好 1, 多选 1
     assert layout.rows[layout.figures[0]][:4] == [10, 4, 1, 1]
     assert layout.rows[layout.data[0]] == ["01 张三", "总体评价", 1, 0, 0, 0, 0, 1]
+
+
+# --- the command line ------------------------------------------------------------------------
+import json  # noqa: E402
+
+from typer.testing import CliRunner  # noqa: E402
+
+from workbook.cli import app  # noqa: E402
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_demo_totals_counts_like_the_demo_forms(tmp_path):
+    forms, totals = tmp_path / "forms.xlsx", tmp_path / "totals.xlsx"
+    assert invoke("new", forms, "--demo").exit_code == 0
+    assert invoke("new", totals, "--demo-totals").exit_code == 0
+    checked = invoke("check", totals, "--json")
+    assert checked.exit_code == 0 and json.loads(checked.output)["mode"] == "totals"
+    a = json.loads(invoke("tally", forms, "--json", "-").output)
+    b = json.loads(invoke("tally", totals, "--json", "-").output)
+    assert figures(a) == figures(b)
+    assert a["fingerprints"]["ballots"] != b["fingerprints"]["ballots"]   # forms vs totals: other data
+    assert invoke("tally", totals).exit_code == 0
+    verified = invoke("verify", totals, tmp_path / "totals_成果" / "计票结果.json")
+    assert verified.exit_code == 0, verified.output
+
+
+def test_totals_out_prepare_totals_and_compare(tmp_path):
+    import openpyxl
+
+    forms = tmp_path / "forms.xlsx"
+    invoke("new", forms, "--demo")
+    before = forms.read_bytes()
+    copy = tmp_path / "copy.xlsx"
+    done = invoke("tally", forms, "--totals-out", copy)
+    assert done.exit_code == 0, done.output
+    assert forms.read_bytes() == before
+    assert figures(json.loads(invoke("tally", copy, "--json", "-").output)) == \
+        figures(json.loads(invoke("tally", forms, "--json", "-").output))
+    # a second run may replace its own copy, but never the input or a file it did not write
+    assert invoke("tally", forms, "--totals-out", copy).exit_code == 0
+    assert invoke("tally", forms, "--totals-out", forms).exit_code == 2
+    # double entry of the totals: one figure typed differently in a second copy
+    second = tmp_path / "second.xlsx"
+    book = openpyxl.load_workbook(copy)
+    sheet = book["计票录入"]
+    sheet["C6"] = sheet["C6"].value + 1
+    book.save(second)
+    compared = invoke("compare", copy, second, "--json")
+    data = json.loads(compared.output)
+    assert compared.exit_code == 1 and data["mode"] == "totals"
+    assert [(d["a"]["cell"], d["b"]["cell"]) for d in data["differences"]] == [("C6", "C6")]
+    # prepare --totals on a forms meeting lays the sheet out; it stays a forms meeting
+    laid = invoke("prepare", forms, "--totals")
+    assert laid.exit_code == 0, laid.output
+    assert "计票录入" in openpyxl.load_workbook(forms).sheetnames
+    assert json.loads(invoke("check", forms, "--json").output)["mode"] == "forms"
+    assert "已是最新" in invoke("prepare", forms, "--totals").output
+    # once figures are typed and the setup changes, it refuses and changes nothing
+    typed = openpyxl.load_workbook(copy)
+    typed["述职人"].append(["12", "新单位党委", "赵六", "书记", "书面"])
+    typed.save(copy)
+    before = copy.read_bytes()
+    refused = invoke("prepare", copy, "--totals")
+    assert refused.exit_code == 1 and copy.read_bytes() == before
+    assert "PREPARE_TOTALS_TYPED" in refused.output or "未做任何改动" in refused.output
+
+
+def test_the_laid_out_sheet_reads_back_as_an_empty_totals_sheet(tmp_path):
+    import openpyxl
+
+    from workbook.io.totals_sheet import lay_out_totals
+    from workbook.totals import totals_layout
+
+    book, _ = memory_book(meeting())
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "计票录入"
+    lay_out_totals(sheet, totals_layout(book.reporters, book.items, book.categories))
+    assert sheet.freeze_panes == "C2"
+    assert [c.value for c in sheet[1]] == HEADER
+    assert (sheet["A2"].value, sheet["B2"].value, sheet["D2"].value) == ("评议人类别", "领导", "录入人")
+    rules = [dv for dv in sheet.data_validations.dataValidation if dv.type == "whole"]
+    assert rules and "C6:H8" in str(rules[0].sqref)
+    assert sheet["C6"].number_format == "0"
