@@ -362,3 +362,27 @@ def test_the_laid_out_sheet_reads_back_as_an_empty_totals_sheet(tmp_path):
     rules = [dv for dv in sheet.data_validations.dataValidation if dv.type == "whole"]
     assert rules and "C6:H8" in str(rules[0].sqref)
     assert sheet["C6"].number_format == "0"
+
+
+def test_the_ribbon_lays_the_sheet_out_in_one_write(tmp_path):
+    import os
+
+    import pytest
+
+    os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+    pytest.importorskip("xlwings")
+    import macros_py
+    from macros_py import excel
+    from test_macros import actions, remote_book
+    from workbook.api import new_workbook
+
+    assert callable(macros_py.prepare_totals) and "prepare_totals" in macros_py.BUTTONS
+    book = remote_book(new_workbook(tmp_path / "会.xlsx", demo=True))
+    message = excel.run_button(book, excel.prepare_totals_book)
+    assert "3 个评议人类别，每类 11 位述职人 × 4 个项目" in message
+    assert [a["args"][1] for a in actions(book, "addSheet")] == ["计票录入"]
+    [write] = actions(book, "setValues")
+    # header, then per category 4 rows + 44 reporter × item rows, blocks separated by a blank row
+    assert len(write["values"]) == 1 + 3 * (4 + 44) + 2
+    assert write["values"][1][:2] == ["评议人类别", "区委常委及领导小组成员"]
+    assert write["values"][5][:2] == ["01 韦建国", "总体评价"]
