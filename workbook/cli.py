@@ -339,8 +339,9 @@ def compare_totals_command(first: Path, second: Path, as_json: bool) -> None:
 
     run = run_compare_totals(first, second)
     if as_json:
-        emit_json({"identical": run.identical, "mode": "totals", "cells_compared": run.cells_compared,
-                   "differences": [{"category": d.category, "what": d.what,
+        emit_json({"identical": run.identical, "mode": "totals", "forms_compared": 0,
+                   "cells_compared": run.cells_compared, "columns_only_a": [], "columns_only_b": [],
+                   "differences": [{"category": d.category, "ballot_id": "", "what": d.what,
                                     "a": {"cell": d.source_a.cell, "typed": d.typed_a},
                                     "b": {"cell": d.source_b.cell, "typed": d.typed_b}} for d in run.differences],
                    "only_a": run.only_a, "only_b": run.only_b})
