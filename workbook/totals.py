@@ -113,10 +113,7 @@ def parse_totals(sheet: str, rows: list[list[Any]], facts, reporters: Sequence[R
         """(count or None when blank, ok); `marks`: a figure here makes the mode totals
         (发放 does not: it may be copied from 评议人类别 before anything is counted)."""
         source = Source(sheet, row_index, col)
-        if not marks and not is_blank(value):
-            marks_typed = False
-        else:
-            marks_typed = True
+        marks_typed = marks
         if (row_index, col) in formulas:
             issues.append(error("TOTALS_FORMULA", source,
                                 f"{what}是公式：计票录入须照计票板上的数直接录入，不能用公式计算"))
