@@ -179,10 +179,12 @@ def mark_issues(book, issues: Sequence[Issue]) -> None:
 def check_book(book) -> str:
     from workbook.issues import summary_line
 
-    _, issues = load(book)
+    from workbook.totals import mode_sentence
+
+    parsed, issues = load(book)
     mark_issues(book, issues)
     book.sheets[S.SHEET_REPORT].activate()
-    return summary_line(issues)
+    return mode_sentence(parsed) + "。" + summary_line(issues)
 
 
 def tally_book(book, counted_at: _dt.datetime | None = None) -> str:

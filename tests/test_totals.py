@@ -386,3 +386,35 @@ def test_the_ribbon_lays_the_sheet_out_in_one_write(tmp_path):
     assert len(write["values"]) == 1 + 3 * (4 + 44) + 2
     assert write["values"][1][:2] == ["评议人类别", "区委常委及领导小组成员"]
     assert write["values"][5][:2] == ["01 韦建国", "总体评价"]
+
+
+def test_more_checks_each_at_its_cell():
+    # 领导's block with: a stray figure right of 多选 (I6), an unknown item (B7), 甲's row
+    # repeated (B8); a block before any title? no — a second 领导 block (B12 duplicate name).
+    leaders = block("领导", [3, 3, 0, 0], [["01 甲", "总体评价", 3, 0, 0, 0, 0, 0, 7],
+                                          ["02 乙", "总体", 2, 1, 0, 0, 0, 0],
+                                          ["01 甲", "总体评价", 3, 0, 0, 0, 0, 0],
+                                          ["03 丙", "总体评价", 0, 1, 1, 0, 1, 0]], entered="")
+    again = block("领导", [3, 3, 0, 0], [])
+    book = meeting(leaders, again, DEPUTIES, PUBLIC)
+    book[S.SHEET_TOTALS][0][7] = "多票"          # H1: the header as typed over
+    book[S.SHEET_TOTALS].insert(1, [None, None, 5])  # row 2: figures before any block
+    _, issues = memory_book(book)
+    # rows shift by one: 领导 title row 3, figures 5, 甲 7, 乙 8, 甲 again 9, 丙 10, blank 11,
+    # the second 领导 title row 12
+    assert at(issues, "TOTALS_HEADER") == [("计票录入", "H1")]
+    assert at(issues, "TOTALS_OUTSIDE_BLOCK") == [("计票录入", "A2")]
+    assert at(issues, "TOTALS_DATA_OUTSIDE") == [("计票录入", "I7")]
+    assert at(issues, "TOTALS_UNKNOWN_ITEM") == [("计票录入", "B8")]
+    assert at(issues, "TOTALS_DUPLICATE_ROW") == [("计票录入", "B9")]
+    assert at(issues, "TOTALS_DUPLICATE_CATEGORY") == [("计票录入", "B12")]
+    assert at(issues, "TOTALS_ENTERED_BY_MISSING") == [("计票录入", "E3")]
+
+
+def test_counts_typed_without_returned_and_a_block_without_its_account():
+    no_returned = block("领导", [3, None, 0, 0], LEADERS[4:7])
+    no_account = [r for k, r in enumerate(DEPUTIES) if k not in (1, 2)]
+    _, issues = memory_book(meeting(no_returned, no_account, PUBLIC))
+    assert at(issues, "TOTALS_RETURNED_MISSING") == [("计票录入", "B4")]
+    # 代表 title row 10 (领导 rows 2–9): its account rows are missing
+    assert at(issues, "TOTALS_ACCOUNT_MISSING") == [("计票录入", "A10")]

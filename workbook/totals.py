@@ -258,6 +258,8 @@ def check_totals(totals: TotalsSheet, reporters: Sequence[Reporter], items: Sequ
                     issues.append(error("TOTALS_ROW_MISSING", Source(sheet, block.title_row, 0),
                                         f"“{block.name}”的汇总块缺少“{reporter.label}”的“{item.name}”一行，"
                                         "请照其他行的格式补上这一行", reporter=reporter.id, item=item.name))
+        if block.figures_row is None:
+            continue                       # no account to check the rows against: reported once, above
         issued_typed = block.account[ACCOUNT_ISSUED]
         if issued_typed is not None and category.issued is not None and issued_typed != category.issued:
             issues.append(error("TOTALS_ISSUED_MISMATCH", at(ACCOUNT_ISSUED),
