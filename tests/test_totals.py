@@ -418,3 +418,11 @@ def test_counts_typed_without_returned_and_a_block_without_its_account():
     assert at(issues, "TOTALS_RETURNED_MISSING") == [("计票录入", "B4")]
     # 代表 title row 10 (领导 rows 2–9): its account rows are missing
     assert at(issues, "TOTALS_ACCOUNT_MISSING") == [("计票录入", "A10")]
+
+
+def test_adjudications_do_not_apply_to_totals():
+    book = meeting()
+    book["疑问票处理"] = [["票号", "评议人类别", "单元格", "原始标记", "认定结果", "认定依据", "监票人"],
+                     [1, "领导", "D3", "模糊", "好", "看清", "王"]]
+    _, issues = memory_book(book)
+    assert [(i.code, i.source.cell) for i in issues if i.source.sheet == "疑问票处理"] == [("TOTALS_ADJUDICATION", "A2")]

@@ -421,6 +421,7 @@ def read_totals(source, reporters, items, categories, ballots, issues: list[Issu
     else:
         issues = [i for i in issues if not (i.source.sheet in (S.SHEET_BALLOTS, S.SHEET_BALLOTS_RECHECK)
                                             and i.code.startswith(FORM_ONLY_CODES_PREFIX))]
+        issues = _no_adjudications(source, issues)
     issues += check_totals(totals, reporters, items, categories)
     build_arrays(totals, reporters, items, categories)
     totals.cells = _keyed_cells(totals, rows, reporters, items, categories)
@@ -432,6 +433,21 @@ def read_totals(source, reporters, items, categories, ballots, issues: list[Issu
         issues += recheck_totals(totals, recheck_rows, source.facts(S.SHEET_TOTALS_RECHECK),
                                  reporters, items, categories)
     return totals, issues
+
+
+def _no_adjudications(source, issues: list[Issue]) -> list[Issue]:
+    """In totals mode 疑问票处理 has no forms to apply to: one clear error per row instead of
+    "no such form" (unclear marks are settled aloud, before they reach the board)."""
+    if S.SHEET_ADJUDICATION not in source.sheet_names:
+        return issues
+    rows = source.rows(S.SHEET_ADJUDICATION)
+    kept = [i for i in issues if i.source.sheet != S.SHEET_ADJUDICATION]
+    for index in range(1, len(rows)):
+        if any(not is_blank(v) for v in rows[index]):
+            kept.append(error("TOTALS_ADJUDICATION", Source(S.SHEET_ADJUDICATION, index, 0),
+                              f"唱票汇总录入（“{S.SHEET_TOTALS}”）时不使用“{S.SHEET_ADJUDICATION}”：看不清的标记由监票人"
+                              "在唱票时当场认定、按认定结果计入计票板。请删去这一行（认定记录可另行存档）"))
+    return kept
 
 
 def recheck_totals(totals: TotalsSheet, recheck_rows, facts, reporters, items, categories) -> list[Issue]:
