@@ -34,6 +34,12 @@ def prepare() -> str:
     return _run(prepare_book)
 
 
+def prepare_totals() -> str:
+    from .excel import prepare_totals_book
+
+    return _run(prepare_totals_book)
+
+
 def tally() -> str:
     from .excel import tally_book
 

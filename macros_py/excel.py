@@ -184,10 +184,12 @@ def mark_issues(book, issues: Sequence[Issue]) -> None:
 def check_book(book) -> str:
     from workbook.issues import summary_line
 
-    _, issues = load(book)
+    from workbook.totals import mode_sentence
+
+    parsed, issues = load(book)
     mark_issues(book, issues)
     book.sheets[S.SHEET_REPORT].activate()
-    return summary_line(issues)
+    return mode_sentence(parsed) + "。" + summary_line(issues)
 
 
 def tally_book(book, counted_at: _dt.datetime | None = None) -> str:
@@ -336,6 +338,36 @@ def prepare_book(book) -> str:
     save_backup(book)
     apply_plan(book, plan, source)
     return "\n".join(lines + ["已生成评议票表头。"])
+
+
+def prepare_totals_book(book) -> str:
+    """计票录入 (唱票 totals, issue #22) in one write of its values, refused once figures are typed."""
+    from workbook.plans import prepare_blockers
+    from workbook.totals import totals_layout
+
+    parsed, issues = load(book)
+    blocking = prepare_blockers(parsed, issues)
+    if blocking or not parsed.categories:
+        problems = [i.message for i in blocking[:3]] or ["“评议人类别”表还没有填写"]
+        return "无法生成计票录入表：" + "；".join(problems)
+    if parsed.totals is not None:
+        return "“计票录入”中已录入票数，为免移动或丢失已录入的内容，未做改动。"
+    layout = totals_layout(parsed.reporters, parsed.items, parsed.categories)
+    save_backup(book)
+    names = [s.name for s in book.sheets]
+    if S.SHEET_TOTALS in names:
+        sheet = book.sheets[S.SHEET_TOTALS]
+        sheet.clear()
+    else:
+        sheet = book.sheets.add(S.SHEET_TOTALS, after=book.sheets[S.SHEET_BALLOTS] if S.SHEET_BALLOTS in names
+                                else book.sheets[len(book.sheets) - 1])
+    sheet.range("A1").value = [[as_text_if_formula_like(v) for v in row] for row in layout.rows]
+    for r in [0, *layout.labels, *layout.titles]:
+        sheet.range((r + 1, 1), (r + 1, layout.width)).color = HEADER_FILL
+    for r0, c0, r1, c1 in layout.merges:
+        sheet.range((r0 + 1, c0 + 1), (r1 + 1, c1 + 1)).merge()
+    return (f"已生成计票录入表：{len(parsed.categories)} 个评议人类别，每类 {len(parsed.reporters)} 位述职人 × "
+            f"{len(parsed.items)} 个项目；请按计票板录入各项票数。")
 
 
 def rectify_book(book, now: _dt.datetime | None = None) -> str:

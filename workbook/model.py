@@ -189,6 +189,7 @@ class Book:
     adjudications: tuple[Adjudication, ...] = ()
     recheck: BallotSheet | None = None
     adjudicated: tuple = ()         # adjudicate.AppliedDecision, in 疑问票处理 order
+    totals: Any = None              # totals.TotalsSheet when 计票录入 holds 唱票 totals (issue #22)
 
     @property
     def overall_item(self) -> int | None:

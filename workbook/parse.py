@@ -632,10 +632,13 @@ def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
 
             issues.extend(recheck_issues(rows[S.SHEET_BALLOTS], rows[S.SHEET_BALLOTS_RECHECK], reporters, items))
         del rows[S.SHEET_BALLOTS]   # the grid is in the arrays now: free the 4M Python objects
+    from .totals import read_totals
+
+    totals, issues = read_totals(source, reporters, items, categories, ballots, issues)
     book = Book(
         path=path, sheet_names=tuple(source.sheet_names), meeting=meeting, reporters=tuple(reporters),
         items=tuple(items), categories=tuple(categories), params=params, rules=tuple(rules),
         ballots=ballots, comments=tuple(comments), rectifications=tuple(rectifications), mail=mail,
-        adjudications=tuple(adjudications), adjudicated=tuple(adjudicated),
+        adjudications=tuple(adjudications), adjudicated=tuple(adjudicated), totals=totals,
     )
     return book, issues

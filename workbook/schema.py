@@ -262,3 +262,18 @@ DEMO_FILE = "述职评议示例.xlsx"
 def ballot_reporter_label(reporter_id: str, name: str) -> str:
     """Row 1 text over a reporter's grade columns in 评议票 ("03 王五")."""
     return f"{reporter_id} {name}"
+
+
+# --- 唱票 totals (issue #22): the count typed as totals per category, not form by form ---
+SHEET_TOTALS = "计票录入"
+SHEET_TOTALS_RECHECK = "计票录入(复核)"
+TOTALS_SHEETS = (SHEET_TOTALS, SHEET_TOTALS_RECHECK)
+TOTALS_COUNTS = (*GRADES, ABSTAIN, OVERVOTE)          # 好 较好 一般 差 弃权 多选, columns C–H
+TOTALS_REPORTER, TOTALS_ITEM = "述职人", "评议项目"
+TOTALS_HEADER = (TOTALS_REPORTER, TOTALS_ITEM, *TOTALS_COUNTS)
+TOTALS_BLOCK = BALLOT_CATEGORY                         # A of a block's first row: 评议人类别 | name
+TOTALS_ENTERED_BY, TOTALS_SCRUTINEER = "录入人", "监票人"
+TOTALS_ACCOUNT = ("发放", "回收", "废票", "空白票")     # labels in A–D, the figures in the row below
+TOTALS_FIRST_COUNT_COL = 2                             # column C
+MODE_FORMS, MODE_TOTALS = "forms", "totals"
+MODE_LABELS = {MODE_FORMS: "逐张录入（评议票）", MODE_TOTALS: "唱票汇总录入（计票录入）"}
