@@ -6,6 +6,8 @@ in validate.py.
 """
 from __future__ import annotations
 
+import datetime as _dt
+import re
 from fractions import Fraction
 from typing import Any, Callable, Iterator, Sequence
 
@@ -100,6 +102,69 @@ def _key_values(sheet: str, rows: Rows, keys: Sequence[str], issues: list[Issue]
     return values
 
 
+DATE_RANGE = (_dt.date(2000, 1, 1), _dt.date(2100, 12, 31))
+DEADLINE_RANGE = (1, 3650)
+_DATE_SPELLINGS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"), re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+)
+DATE_HINT = "请填写日期，如 2024-01-18、2024/1/18、2024年1月18日 或 2024.1.18"
+
+
+def parse_date_text(text: str) -> _dt.date | None:
+    """2024-01-18, 2024/1/18, 2024.1.18, 2024年1月18日 (spaces ignored); None if none of these."""
+    text = "".join(clean_text(text).split())
+    for spelling in _DATE_SPELLINGS:
+        match = spelling.match(text)
+        if match:
+            try:
+                return _dt.date(*(int(g) for g in match.groups()))
+            except ValueError:
+                return None
+    return None
+
+
+def meeting_date(raw: Any) -> tuple[_dt.date | None, str]:
+    """会议日期: (the date, "") or (None, the problem in Chinese); blank is (None, "")."""
+    if is_blank(raw):
+        return None, ""
+    if isinstance(raw, _dt.datetime):
+        day: _dt.date | None = raw.date()
+    elif isinstance(raw, _dt.date):
+        day = raw
+    elif isinstance(raw, str):
+        day = parse_date_text(raw)
+        if day is None:
+            return None, f"会议日期“{shown(raw)}”不是日期。{DATE_HINT}"
+    else:
+        return None, f"会议日期“{shown(raw)}”是一个数，不是日期。{DATE_HINT}"
+    low, high = DATE_RANGE
+    if not low <= day <= high:
+        return None, (f"会议日期“{day.isoformat()}”不在 {low.year}—{high.year} 年之间，可能是输入错误，"
+                      f"请核对")
+    return day, ""
+
+
+def deadline_days(raw: Any) -> tuple[int | None, str]:
+    """整改期限（天）: a whole number of days, 1-3650; (None, problem) otherwise."""
+    if is_blank(raw):
+        return None, ""
+    low, high = DEADLINE_RANGE
+    text = shown(raw)
+    try:
+        days = to_count(raw)
+    except ValueError:
+        days = None
+    if days is not None and low <= days <= high:
+        return days, ""
+    if isinstance(raw, (_dt.date, _dt.datetime)) or (
+            days is not None and len(str(days)) == 8 and parse_date_text(f"{str(days)[:4]}-{str(days)[4:6]}-"
+                                                                         f"{str(days)[6:]}")):
+        return None, (f"整改期限（天）“{text}”看起来是一个日期；这里应填天数（如 60 表示会后 60 天内完成），"
+                      f"不是截止日期")
+    return None, f"整改期限（天）应为 {low}～{high} 的整数天数，实际是“{text}”"
+
+
 def parse_meeting(rows: Rows) -> tuple[Meeting, list[Issue]]:
     issues: list[Issue] = []
     values = _key_values(S.SHEET_MEETING, rows, S.MEETING_KEYS, issues)
@@ -110,19 +175,22 @@ def parse_meeting(rows: Rows) -> tuple[Meeting, list[Issue]]:
     deadline = None
     if S.MEETING_DEADLINE_DAYS in values:
         raw, source = values[S.MEETING_DEADLINE_DAYS]
-        try:
-            deadline = to_count(raw)
-        except ValueError:
-            issues.append(error("MEETING_BAD_DEADLINE", source,
-                                f"整改期限（天）应为整数天数，实际是“{clean_text(raw)}”", found=clean_text(raw)))
+        deadline, problem = deadline_days(raw)
+        if problem:
+            issues.append(error("MEETING_BAD_DEADLINE", source, problem, found=shown(raw)))
+    date = None
+    if S.MEETING_DATE in values:
+        raw, source = values[S.MEETING_DATE]
+        date, problem = meeting_date(raw)
+        if problem:
+            issues.append(error("MEETING_BAD_DATE", source, problem, found=shown(raw)))
     if not text(S.MEETING_TITLE):
         issues.append(warning("MEETING_TITLE_MISSING", Source(S.SHEET_MEETING, None, None),
                               "会议名称未填写，通知和通报中将缺少会议名称"))
-    date = values.get(S.MEETING_DATE, (None, None))[0]
     return Meeting(
         title=text(S.MEETING_TITLE), year=text(S.MEETING_YEAR),
         typed_title=str(values.get(S.MEETING_TITLE, (None, None))[0] or "").strip(" \t\r\n\u3000"),
-        date=date if not isinstance(date, str) else clean_text(date) or None,
+        date=date,
         organizer=text(S.MEETING_ORGANIZER), doc_number=text(S.MEETING_DOC_NUMBER),
         deadline_days=deadline, contact=text(S.MEETING_CONTACT), phone=text(S.MEETING_PHONE),
     ), issues
@@ -315,7 +383,7 @@ def parse_rules(rows: Rows) -> tuple[list[Rule], list[Issue]]:
             condition = parse_condition(text)
         except ConditionError as exc:
             condition_ok = False
-            issues.append(error("RULE_BAD_CONDITION", source.at(2), f"条件“{text}”有误：{exc.message}",
+            issues.append(error("RULE_BAD_CONDITION", source.at(2), f"条件“{shown(text, 60)}”有误：{exc.message}",
                                 position=exc.position, found=text))
         cap = None
         try:
@@ -580,13 +648,34 @@ def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
     names = set(source.sheet_names)
     issues: list[Issue] = []
     rows: dict[str, Rows] = {}
+    near = S.near_sheet_names(source.sheet_names)
     for spec in S.SHEETS:
+        actual = spec.name
+        if spec.name in near:
+            actual = near[spec.name]
+            if spec.name in S.WRITTEN_SHEETS:
+                issues.append(error(
+                    "SHEET_NAME_NEAR", Source(spec.name, None, None),
+                    f"缺少工作表“{spec.name}”，但有一张“{actual}”——是否就是它？名称中多了空格或用了全角括号。"
+                    f"请把它改名为“{spec.name}”（有命令要写入这张表，不能按近似名称处理）",
+                    found=actual, expected=spec.name))
+                continue
+            issues.append(warning(
+                "SHEET_NAME_NEAR", Source(spec.name, None, None),
+                f"工作表“{actual}”已按“{spec.name}”读取（名称中有空格、全角括号或大小写不同）；"
+                f"建议改名为“{spec.name}”", found=actual, expected=spec.name))
+            names.add(spec.name)
         if spec.name in names:
             try:
-                rows[spec.name] = source.rows(spec.name)
+                rows[spec.name] = source.rows(actual)
             except SheetTooLarge as exc:
                 issues.append(error("SHEET_TOO_LARGE", Source(spec.name, None, None), exc.message))
                 continue
+            for row, col, found in getattr(source, "controls", {}).get(actual, ()):
+                issues.append(warning("TEXT_CONTROL_CHARACTER", Source(spec.name, row, col),
+                                      f"单元格中有看不见的控制字符（{found}，多为从网页或其他系统复制时带入），"
+                                      "已去掉后读取；请在 Excel 中重新输入此格，以免打印和发送时出错",
+                                      found=found))
             if spec.name != S.SHEET_GUIDE and spec.name not in (S.SHEET_BALLOTS, S.SHEET_BALLOTS_RECHECK):
                 issues.extend(check_header(spec, rows[spec.name]))
         elif spec.required:
@@ -615,7 +704,8 @@ def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
     if S.SHEET_BALLOTS in rows:
         from .adjudicate import SETTLED_CODES, apply_adjudications
 
-        ballots, found = parse_ballots(S.SHEET_BALLOTS, rows[S.SHEET_BALLOTS], source.facts(S.SHEET_BALLOTS),
+        ballots, found = parse_ballots(S.SHEET_BALLOTS, rows[S.SHEET_BALLOTS],
+                                       source.facts(near.get(S.SHEET_BALLOTS, S.SHEET_BALLOTS)),
                                        reporters, items, categories)
         ballots, adjudicated, problems, settled = apply_adjudications(
             ballots, adjudications, rows[S.SHEET_BALLOTS], reporters, items, categories)

@@ -72,6 +72,21 @@ def check_items(book: Book) -> list[Issue]:
 
 def check_categories(book: Book) -> list[Issue]:
     issues = _duplicates(book.categories, lambda c: c.name, 0, "CATEGORY_DUPLICATE", "评议人类别")
+    # Each category is a sheet of the paper 评议表: Excel takes A组 and a组 as one sheet name
+    # and refuses a name that starts or ends with an apostrophe.
+    first: dict[str, object] = {}
+    for category in book.categories:
+        key = category.name.casefold()
+        if category.name and key in first and first[key].name != category.name:
+            other = first[key]
+            issues.append(error("CATEGORY_DUPLICATE", category.source.at(0),
+                                f"评议人类别“{category.name}”与第{other.source.row + 1}行的“{other.name}”只差大小写，"
+                                "Excel 视为同一个名称；请改成明显不同的名称", found=category.name))
+        first.setdefault(key, category)
+        if category.name[:1] == "'" or category.name[-1:] == "'":
+            issues.append(error("CATEGORY_BAD_NAME", category.source.at(0),
+                                f"评议人类别“{category.name}”以英文单引号 ' 开头或结尾，不能作为评议表的工作表名；"
+                                "请去掉单引号", found=category.name))
     return issues + _check_weights(S.SHEET_CATEGORIES, book.categories, "评议人类别")
 
 
