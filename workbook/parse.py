@@ -445,12 +445,56 @@ def label_key(text: str) -> str:
     return "".join(clean_text(text).split())
 
 
+def _label_parts(label: str) -> tuple[str, str]:
+    """"03 王五" -> ("03", "王五")."""
+    parts = clean_text(label).split(None, 1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (parts[0] if parts else "", "")
+
+
+def _pair_unknown_labels(groups: list[tuple[int, str]], labels: dict[str, int],
+                         reporters: Sequence[Reporter]) -> dict[int, tuple[int, str]]:
+    """Header labels that match no reporter exactly, paired with the reporter they most
+    likely were: {label column: (reporter index, how)}; how is "zeros" (Excel made 01 into
+    1), "name" (same 编号, another 姓名) or "id" (same 姓名, another 编号). Only pairs that
+    are unique on both sides: a cascade is then reported once, at its cause."""
+    matched = {labels[label_key(label)] for _, label in groups if label_key(label) in labels}
+    free = [r for r in range(len(reporters)) if r not in matched and reporters[r].id]
+    pairs: dict[int, tuple[int, str]] = {}
+    taken: set[int] = set()
+    for how in ("zeros", "name", "id"):
+        for col, label in groups:
+            if label_key(label) in labels or col in pairs:
+                continue
+            rid, name = _label_parts(label)
+            name_key = "".join(name.split())
+
+            def fits(r: int) -> bool:
+                reporter = reporters[r]
+                same_name = "".join(reporter.name.split()) == name_key
+                if how == "zeros":
+                    return same_name and reporter.id != rid and reporter.id.lstrip("0") == rid.lstrip("0")
+                if how == "name":
+                    return reporter.id == rid and not same_name
+                return same_name and reporter.id != rid
+            found = [r for r in free if r not in taken and fits(r)]
+            if len(found) == 1:
+                pairs[col] = (found[0], how)
+                taken.add(found[0])
+    return pairs
+
+
 def map_ballot_columns(sheet: str, rows: Rows, reporters: Sequence[Reporter],
-                       items: Sequence[Item]) -> tuple[dict[int, tuple[int, int]], list[Issue]]:
+                       items: Sequence[Item], loose: bool = False,
+                       orphans: set[int] | None = None) -> tuple[dict[int, tuple[int, int]], list[Issue]]:
     """Read rows 1-2 of 评议票: {sheet column: (reporter index, item index)}.
 
     Columns are found by their labels, not by position, so a late reporter or item
     appended at the right end (TEMPLATE.md section 2) reads correctly.
+    With `loose` (reading the forms, never laying the header out), a label that matches
+    no reporter but plainly was one (01 typed as 1 in 述职人, a changed 姓名) is reported
+    once at its cause, with the number of typed cells it holds, and its columns are read
+    as that reporter's (the error keeps them from being counted); the columns under a
+    label that matches nobody go to `orphans`, reported once at the label.
     """
     issues: list[Issue] = []
     top = rows[0] if rows else []
@@ -468,16 +512,53 @@ def map_ballot_columns(sheet: str, rows: Rows, reporters: Sequence[Reporter],
     mapping: dict[int, tuple[int, int]] = {}
     seen: dict[tuple[int, int], int] = {}
     width = max(len(top), len(second))
+    groups = [(col, clean_text(_cell(top, col))) for col in range(S.BALLOT_FIRST_GRADE_COL, width)
+              if clean_text(_cell(top, col))]
+    spans = {col: range(col, groups[k + 1][0] if k + 1 < len(groups) else width)
+             for k, (col, _) in enumerate(groups)}
+    pairs = _pair_unknown_labels(groups, labels, reporters) if loose else {}
+
+    def typed_under(col: int) -> int:
+        return sum(1 for row in rows[S.BALLOT_HEADER_ROWS:] for c in spans[col]
+                   if c < len(row) and not is_blank(row[c]))
+
     current: int | None = None
     in_group = False
+    unknown_labels: list[int] = []
     for col in range(S.BALLOT_FIRST_GRADE_COL, width):
         label = clean_text(_cell(top, col))
         if label:
             in_group = True
             current = labels.get(label_key(label))
-            if current is None:
+            if current is None and col in pairs:
+                current, how = pairs[col]
+                reporter = reporters[current]
+                count = typed_under(col)
+                typed = f"此人已录入的 {count} 个评价" if count else "此人的各列"
+                if how == "zeros":
+                    rid = _label_parts(label)[0]
+                    issues.append(error(
+                        "REPORTER_ID_CHANGED", Source(S.SHEET_REPORTERS, reporter.source.row, 0),
+                        f"编号是“{reporter.id}”，而评议票表头（{Source(sheet, 0, col).cell}）是“{label}”："
+                        f"多半是 Excel 把文本“{rid}”变成了数字 {reporter.id}。请把这一格设为“文本”格式后重新输入"
+                        f"“{rid}”（或输入 '{rid}）；{typed}要等编号改回后才能计票",
+                        found=reporter.id, expected=rid, cells=count))
+                else:
+                    what = "姓名" if how == "name" else "编号"
+                    issues.append(error(
+                        "BALLOT_HEADER_REPORTER_CHANGED", Source(sheet, 0, col),
+                        f"表头“{label}”与“述职人”表第{reporter.source.row + 1}行的“{reporter.label}”{what}不同："
+                        f"如果改过“述职人”表，请改回；如果是表头写错，请改正表头。{typed}要等两处一致后才能计票",
+                        found=label, expected=reporter.label, cells=count))
+            elif current is None:
+                unknown_labels.append(col)
+                count = typed_under(col) if loose else 0
+                if orphans is not None:
+                    orphans.update(spans[col])
                 issues.append(error("BALLOT_HEADER_UNKNOWN_REPORTER", Source(sheet, 0, col),
-                                    f"表头“{label}”与“述职人”表中的任何人（编号 姓名）都对不上", found=label))
+                                    f"表头“{label}”与“述职人”表中的任何人（编号 姓名）都对不上"
+                                    + (f"；其下已录入的 {count} 个评价无法计票" if count else ""),
+                                    found=label, cells=count))
         item_text = clean_text(_cell(second, col))
         if not item_text:
             if label:
@@ -506,22 +587,34 @@ def map_ballot_columns(sheet: str, rows: Rows, reporters: Sequence[Reporter],
             issues.append(error("BALLOT_NOT_PREPARED", Source(sheet, 0, S.BALLOT_FIRST_GRADE_COL),
                                 "评议票尚未生成表头（述职人 × 评议项目），请先运行“生成评议票”（shuping prepare）"))
         elif mapping:
+            unknown = "、".join(Source(sheet, 0, c).cell for c in unknown_labels)
             for r, reporter in enumerate(reporters):
-                for i, item in enumerate(items):
-                    if (r, i) not in seen and reporter.id and item.name:
-                        issues.append(error("BALLOT_HEADER_MISSING", Source(sheet, 0, None),
-                                            f"评议票缺少“{reporter.label}”的“{item.name}”列，请运行“生成评议票”补齐",
-                                            reporter=reporter.id, item=item.name))
+                missing = [item for i, item in enumerate(items) if (r, i) not in seen and item.name]
+                if not reporter.id or not missing:
+                    continue
+                if len(missing) == len(items):    # one problem per reporter, not per item
+                    advice = (f"表头中有对不上的述职人（{unknown}）：如果改过“述职人”表中此人的编号或姓名，请改回；"
+                              "确是新增的述职人，再运行“生成评议票”" if unknown_labels
+                              else "请运行“生成评议票”补齐")
+                    issues.append(error("BALLOT_HEADER_MISSING", Source(sheet, 0, None),
+                                        f"评议票中没有“{reporter.label}”的列（{len(items)} 个评议项目）；{advice}",
+                                        reporter=reporter.id, item=""))
+                    continue
+                for item in missing:
+                    issues.append(error("BALLOT_HEADER_MISSING", Source(sheet, 0, None),
+                                        f"评议票缺少“{reporter.label}”的“{item.name}”列，请运行“生成评议票”补齐",
+                                        reporter=reporter.id, item=item.name))
     return mapping, issues
 
 
 def parse_ballots(sheet: str, rows: Rows, facts, reporters: Sequence[Reporter], items: Sequence[Item],
                   categories: Sequence[Category]) -> tuple[BallotSheet, list[Issue]]:
-    mapping, issues = map_ballot_columns(sheet, rows, reporters, items)
+    orphans: set[int] = set()
+    mapping, issues = map_ballot_columns(sheet, rows, reporters, items, loose=True, orphans=orphans)
     n_rep, n_item = len(reporters), len(items)
     grade_cols = sorted(mapping)
     flat_target = np.array([mapping[c][0] * n_item + mapping[c][1] for c in grade_cols], dtype=np.intp)
-    known_cols = set(grade_cols) | set(range(S.BALLOT_FIRST_GRADE_COL))
+    known_cols = set(grade_cols) | set(range(S.BALLOT_FIRST_GRADE_COL)) | orphans   # orphans: reported at their label
     category_index = {c.name: k for k, c in enumerate(categories) if c.name}
     single_category = 0 if len(categories) == 1 else -1
 

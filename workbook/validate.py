@@ -147,9 +147,16 @@ def check_balance(book: Book) -> list[Issue]:
     return issues
 
 
+def _id_hint(typed: str, ids: set[str]) -> str:
+    """When 01 became 1 in 述职人 (Excel), say so where the old 编号 is still used."""
+    near = [i for i in ids if i != typed and i.lstrip("0") == typed.lstrip("0")]
+    return f"（“述职人”表中有“{near[0]}”：多半是 Excel 把 {typed} 变成了数字，改回“述职人”表中的编号即可）" if near else ""
+
+
 def check_comments(book: Book) -> list[Issue]:
     ids = {r.id for r in book.reporters}
-    return [error("COMMENT_UNKNOWN_REPORTER", c.source.at(0), f"编号“{c.reporter_id}”不在“述职人”表中")
+    return [error("COMMENT_UNKNOWN_REPORTER", c.source.at(0),
+                  f"编号“{c.reporter_id}”不在“述职人”表中{_id_hint(c.reporter_id, ids)}")
             for c in book.comments if c.reporter_id and c.reporter_id not in ids]
 
 
@@ -157,7 +164,8 @@ def check_rectifications(book: Book) -> list[Issue]:
     ids = {r.id for r in book.reporters}
     issues = _duplicates(book.rectifications, lambda r: r.problem_id, 0,
                          "RECT_ID_DUPLICATE", "问题编号")
-    issues += [warning("RECT_UNKNOWN_REPORTER", r.source.at(1), f"编号“{r.reporter_id}”不在“述职人”表中")
+    issues += [warning("RECT_UNKNOWN_REPORTER", r.source.at(1),
+                       f"编号“{r.reporter_id}”不在“述职人”表中{_id_hint(r.reporter_id, ids)}")
                for r in book.rectifications if r.reporter_id and r.reporter_id not in ids]
     approver = S.SHEET_BY_NAME[S.SHEET_RECTIFY].col(S.RECT_APPROVER)
     issues += [warning("RECT_CLOSED_UNAPPROVED", r.source.at(approver),
