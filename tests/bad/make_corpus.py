@@ -28,8 +28,13 @@ sys.path.insert(0, str(HERE.parent.parent))     # the package, when run from a c
 
 from helpers import add_chart_sheet, sheets, write_xlsx  # noqa: E402
 
-COMMANDS = ("check", "tally", "prepare", "compare", "verify", "rectify", "comments import", "notices", "mail")
-EDITING = ("prepare", "rectify", "comments import")   # commands whose purpose is to change the workbook
+COMMANDS = ("check", "tally", "prepare", "compare", "verify", "rectify", "comments import", "notices", "mail",
+            "forms", "progress", "ledger split", "ledger merge", "carry")
+# commands whose purpose is to change the workbook (`carry` changes the case's file: it is NEW)
+EDITING = ("prepare", "rectify", "comments import", "ledger merge", "carry")
+WRITING = ("tally", "notices", "mail", "forms", "progress", "ledger split")   # outputs into <stem>_成果/
+LEDGER = "01_张三所在党委_整改台账.xlsx"   # beside every case: 01's ledger as the unit sent it back
+LAST_YEAR = "上年度.xlsx"                  # beside every case: last year's workbook, for `carry`
 SPEECH = "点评讲话.txt"   # beside every case: one comment block, for 02 李四
 SPEECH_TEXT = ("同志们：\n下面，请李四所在党委书记李四同志述职。\n……（述职毕）\n点评：李四同志工作扎实。\n"
                "存在的不足是：一是调研不够。二是宣传不足。\n希望李四同志再接再厉。\n下面，进行第二项议程。\n")
@@ -41,10 +46,16 @@ FILE = "评议.xlsx"
 UNUSABLE = dict.fromkeys(COMMANDS, 2)
 
 
-def workbook_errors(prepare: int = 0, compare: int = 0, rectify: int = 0) -> dict[str, int]:
-    """`comments import` is stopped by what stops `rectify` (述职人, 点评)."""
+def workbook_errors(prepare: int = 0, compare: int = 0, rectify: int = 0, forms: int = 0,
+                    ledger: int | None = None, carry: int = 0) -> dict[str, int]:
+    """`comments import` is stopped by what stops `rectify` (述职人, 点评); `forms` by
+    会议信息/述职人/评议项目/评议人类别 (not weights); `ledger split/merge` by 述职人/整改清单
+    (by default as `rectify`); `carry` by 整改清单 of the new workbook; `progress` by nothing
+    in a readable workbook (it lists the 整改清单 problems beside the figures)."""
+    ledger = rectify if ledger is None else ledger
     return {"check": 1, "tally": 1, "prepare": prepare, "compare": compare, "verify": 1, "rectify": rectify,
-            "comments import": rectify, "notices": 1}
+            "comments import": rectify, "notices": 1, "forms": forms, "progress": 0, "ledger split": ledger,
+            "ledger merge": ledger, "carry": carry}
 
 
 FINE = dict.fromkeys(COMMANDS, 0)
@@ -88,6 +99,9 @@ def base_sheets() -> dict[str, list[list]]:
                                             ("党风廉政建设", "单项", "20%"), ("意识形态", "单项", "20%")),
                   categories=CATEGORIES, ballots=base_forms(), params={"分类统计最少票数": 3})
     book["点评"].append(["01", "综合", "工作扎实。", "存在的不足是：一是学习不够。二是台账不全。", "希望继续努力。", "书记"])
+    # the rows `rectify` made from it, one of them under way (so split/merge/carry have work)
+    book["整改清单"] += [["01-1", "01", "张三所在党委", "综合", "学习不够。", None, "张三", "2024-03-31", "整改中"],
+                      ["01-2", "01", "张三所在党委", "综合", "台账不全。", None, "张三", "2024-03-31", "未启动"]]
     for row in book["述职人"][1:]:
         row[5] = f"r{row[0]}@example.cn"
     book["邮件设置"] += [["发件人", "zzb@example.cn"], ["SMTP服务器", "127.0.0.1"], ["领导抄送", "leader@example.cn"]]
@@ -408,6 +422,27 @@ def with_mail(case: Case) -> Case:
     return case
 
 
+@functools.lru_cache(maxsize=1)
+def returned_ledger_bytes() -> bytes:
+    """01's 整改台账 as `ledger split` writes it from the base meeting, with 整改措施 of 01-1
+    filled in by the unit (so `ledger merge` has one cell to take back)."""
+    import openpyxl
+
+    from workbook.api import run_ledger_split
+
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder) / FILE
+        base.write_bytes(base_bytes())
+        run = run_ledger_split(base, Path(folder) / "out")
+        (ledger,) = run.files
+        book = openpyxl.load_workbook(ledger)
+        sheet = book["整改台账"]
+        column = [cell.value for cell in sheet[1]].index("整改措施") + 1
+        sheet.cell(row=2, column=column, value="每月集中学习一次")
+        book.save(ledger)
+        return ledger.read_bytes()
+
+
 def generate(out: Path) -> list[Case]:
     out.mkdir(parents=True, exist_ok=True)
     made = [with_mail(case) for case in all_cases()]
@@ -417,6 +452,8 @@ def generate(out: Path) -> list[Case]:
         folder.mkdir(exist_ok=True)
         case.build(folder)
         (folder / SPEECH).write_text(SPEECH_TEXT, encoding="utf-8")
+        (folder / LEDGER).write_bytes(returned_ledger_bytes())
+        (folder / LAST_YEAR).write_bytes(base_bytes())
         manifest[case.name] = {"fault": case.fault, "file": case.file, "expect": case.expect,
                                "message": case.message}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

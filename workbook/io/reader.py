@@ -146,11 +146,15 @@ class DictSource:
 class CalamineSource:
     """python-calamine values plus a byte scan of a sheet's XML for the facts."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, clean: bool = False):
         self.path = Path(path)
         self._sheet_parts = inspect_workbook(self.path)
         self._prefetched: dict = {}
-        self.controls: dict[str, list[tuple[int, int, str]]] = {}   # control characters removed
+        # With `clean`, control characters are removed from text cells (what was removed,
+        # where, is in `controls`); without, values are exactly what the file holds
+        # (the editing path's read-back check compares those).
+        self.clean = clean
+        self.controls: dict[str, list[tuple[int, int, str]]] = {}
         try:
             from python_calamine import CalamineWorkbook
         except ImportError as exc:  # pragma: no cover - a dependency of the package
@@ -184,11 +188,13 @@ class CalamineSource:
             # floats and ints alike, and a per-cell function call costs a second at 4M cells
             # (a control character in a grade cell is an unknown grade, reported there)
             rows = trim_rows([[None if v == "" else v for v in row] for row in raw])
-            self.controls[name] = clean_controls(rows, S.BALLOT_HEADER_ROWS)
+            if self.clean:
+                self.controls[name] = clean_controls(rows, S.BALLOT_HEADER_ROWS)
             return rows
         convert = convert_cell
         rows = trim_rows([[convert(v) for v in row] for row in raw])
-        self.controls[name] = clean_controls(rows)
+        if self.clean:
+            self.controls[name] = clean_controls(rows)
         return rows
 
     def _scan(self, name: str) -> SheetFacts:
@@ -213,7 +219,8 @@ class CalamineSource:
 
 
 def open_source(path: str | os.PathLike) -> CalamineSource:
-    return CalamineSource(path)
+    """A workbook to read as data: text cells without control characters."""
+    return CalamineSource(path, clean=True)
 
 
 # --- vetting the file ---------------------------------------------------------------
