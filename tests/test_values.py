@@ -320,3 +320,18 @@ def test_a_header_that_matches_nobody_holds_its_cells_in_one_error(tmp_path):
     assert [(i["code"], i["cell"]) for i in issues if i["level"] == "error"] == [
         ("BALLOT_HEADER_MISSING", "1"), ("BALLOT_HEADER_UNKNOWN_REPORTER", "E1")]
     assert "1 个评价无法计票" in issues[1]["message"] and "（E1）" in issues[0]["message"]
+
+
+def test_a_returned_ledger_with_an_escaped_control_character_merges_without_it(tmp_path):
+    # The unit types 每月<U+000B>学习 in 整改措施 of 01-1; the file stores it as Excel does,
+    # 每月_x000B_学习 (openpyxl writes the escape as it is given). It comes back as 每月学习.
+    path = book_file(tmp_path, lambda s: s["整改清单"].append(
+        ["01-1", "01", "甲所在党委", "综合", "学习不够。", None, "甲", "2024-03-31", "整改中"]))
+    run("ledger", "split", path, code=0)
+    (ledger,) = (tmp_path / "评议_成果" / "整改台账").iterdir()
+    book = openpyxl.load_workbook(ledger)
+    book["整改台账"].cell(row=2, column=5, value="每月_x000B_学习")
+    book.save(ledger)
+    run("ledger", "merge", path, ledger, code=0)
+    rows = list(openpyxl.load_workbook(path)["整改清单"].iter_rows(min_row=2, values_only=True))
+    assert rows[0][5] == "每月学习"

@@ -99,9 +99,9 @@ def base_sheets() -> dict[str, list[list]]:
                                             ("党风廉政建设", "单项", "20%"), ("意识形态", "单项", "20%")),
                   categories=CATEGORIES, ballots=base_forms(), params={"分类统计最少票数": 3})
     book["点评"].append(["01", "综合", "工作扎实。", "存在的不足是：一是学习不够。二是台账不全。", "希望继续努力。", "书记"])
-    # the rows `rectify` made from it, one of them under way (so split/merge/carry have work)
-    book["整改清单"] += [["01-1", "01", "张三所在党委", "综合", "学习不够。", None, "张三", "2024-03-31", "整改中"],
-                      ["01-2", "01", "张三所在党委", "综合", "台账不全。", None, "张三", "2024-03-31", "未启动"]]
+    # the first row `rectify` made from it, under way (so split/merge/carry have work, and
+    # rectify still has 01-2 to add)
+    book["整改清单"].append(["01-1", "01", "张三所在党委", "综合", "学习不够。", None, "张三", "2024-03-31", "整改中"])
     for row in book["述职人"][1:]:
         row[5] = f"r{row[0]}@example.cn"
     book["邮件设置"] += [["发件人", "zzb@example.cn"], ["SMTP服务器", "127.0.0.1"], ["领导抄送", "leader@example.cn"]]
@@ -320,9 +320,9 @@ def cases() -> list[Case]:
         Case("missing_ballot_sheet", "评议票工作表被删除", _edit(lambda book: book.pop(b)),
              workbook_errors(prepare=0, compare=1), message="缺少工作表“评议票”", messages={"compare": "评议票"}),
         Case("renamed_header", "述职人表头被改（姓名→名字）", _edit(_set("述职人", 0, 2, "名字")),
-             workbook_errors(prepare=1, compare=0, rectify=1), message="名字"),
+             workbook_errors(prepare=1, compare=0, rectify=1, forms=1), message="名字"),
         Case("empty_reporters", "述职人表为空", _edit(lambda book: book.__setitem__("述职人", book["述职人"][:1])),
-             workbook_errors(prepare=1, compare=1, rectify=1), message="述职人", messages={"prepare": "述职人"}),
+             workbook_errors(prepare=1, compare=1, rectify=1, forms=1), message="述职人", messages={"prepare": "述职人"}),
         Case("no_forms", "评议票一张票也没有录入", _edit(lambda book: book.__setitem__(b, book[b][:2])),
              {**FINE, "tally": 1, "verify": 1, "notices": 1, "mail": 1}, message="还没有录入任何票",
              messages={"mail": "还没有录入任何票"}),
@@ -338,15 +338,16 @@ def cases() -> list[Case]:
              message="合并"),
         Case("hidden_rows", "评议票有隐藏行（仍计票，只警告）", _openpyxl(_hidden_rows), FINE),
         Case("million_row_range", "评议票第 1048576 行有内容（整列误填）", _big_used_range,
-             workbook_errors(prepare=1, compare=1, rectify=1), message="1048576",
+             {**workbook_errors(prepare=1, compare=1, rectify=1), "ledger split": 0, "carry": 1}, message="1048576",
              messages={"prepare": "1048576", "compare": "1048576", "rectify": "1048576",
-                       "comments import": "1048576"}),
+                       "comments import": "1048576", "ledger merge": "1048576", "carry": "1048576"}),
         Case("value_in_last_column", "评议票第 1 行最右端（XFD1）有内容", _edit(_set(b, 0, 16383, "备注")),
              workbook_errors(compare=1), message="XFD1"),
-        Case("date_as_issued", "发放票数填成了日期", _openpyxl(_date_as_issued), workbook_errors(), message="发放票数"),
-        Case("negative_issued", "发放票数为负数", _edit(_set("评议人类别", 1, 2, -3)), workbook_errors(),
+        Case("date_as_issued", "发放票数填成了日期", _openpyxl(_date_as_issued), workbook_errors(forms=1),
              message="发放票数"),
-        Case("issued_below_returned", "发放票数少于回收票数", _edit(_set("评议人类别", 2, 2, 4)), workbook_errors(),
+        Case("negative_issued", "发放票数为负数", _edit(_set("评议人类别", 1, 2, -3)), workbook_errors(forms=1),
+             message="发放票数"),
+        Case("issued_below_returned", "发放票数少于回收票数", _edit(_set("评议人类别", 2, 2, 4)), workbook_errors(forms=1),
              message="回收票数多于发放票数"),
         Case("category_weight_zero", "评议人类别权重为 0",
              _edit(_both(_set("评议人类别", 1, 1, 0), _set("评议人类别", 2, 1, "100%"))), workbook_errors(),
@@ -357,7 +358,7 @@ def cases() -> list[Case]:
         Case("weights_do_not_sum", "类别权重合计 120%", _edit(_set("评议人类别", 1, 1, "60%")), workbook_errors(),
              message="合计"),
         Case("duplicate_reporter_id", "述职人编号重复", _edit(_set("述职人", 3, 0, "01")),
-             workbook_errors(prepare=1, compare=1, rectify=1), message="重复", messages={"prepare": "重复"}),
+             workbook_errors(prepare=1, compare=1, rectify=1, forms=1), message="重复", messages={"prepare": "重复"}),
         Case("duplicate_ballot_id", "同一类别中票号重复", _edit(_set(b, 3, 0, forms[0][0])), workbook_errors(),
              message="重复"),
         Case("unknown_category", "票上的评议人类别不在类别表中", _edit(_set(b, 2, 1, "群众")), workbook_errors(),
@@ -388,8 +389,9 @@ def cases() -> list[Case]:
                                                  + [list(r) for r in book[b][4:]])),
              workbook_errors(), message="两次录入不一致"),
         Case("chart_and_late_reporter", "自建工作表有图表，又追加了述职人（prepare 须拒绝）",
-             _openpyxl(_chart_and_late_reporter), workbook_errors(prepare=1, compare=1, rectify=1),
-             message="04 赵六", messages={"prepare": "图表", "rectify": "图表", "comments import": "图表"}),
+             _openpyxl(_chart_and_late_reporter),
+             {**workbook_errors(prepare=1, compare=1, rectify=1), "ledger split": 0, "carry": 1},
+             message="04 赵六", messages={command: "图表" for command in EDITING}),
         Case("formula_like_name", "姓名以“=”开头（文本，不是公式）",
              _edit(_both(_set("述职人", 1, 2, "=HYPERLINK(\"x\")"), _set(b, 0, 3, "01 =HYPERLINK(\"x\")"))),
              {**FINE, "verify": 1}),
@@ -398,7 +400,7 @@ def cases() -> list[Case]:
         Case("path_with_spaces", "路径和文件名含空格和中文", lambda folder: write_base(folder / "述职 评议 表 2024.xlsx"),
              FINE, file="述职 评议 表 2024.xlsx"),
         Case("lock_file", "文件正在 Excel 中打开（有锁文件）", _lock_file,
-             {**FINE, "prepare": 1, "rectify": 1, "comments import": 1},
+             {**FINE, **dict.fromkeys(EDITING, 1)},
              messages={command: "正在 Excel/WPS 中打开" for command in EDITING}),
     ]
 
