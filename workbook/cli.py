@@ -38,7 +38,7 @@ def _usage_line(ctx) -> str:
 def _param_words(param, hint: str | None = None) -> str:
     """A parameter as the clerk knows it: --out / PATH（工作簿文件（.xlsx））."""
     if param is None:
-        return hint or "参数"
+        return (hint if isinstance(hint, str) else "/".join(hint or ())) or "参数"
     opts = [o for o in getattr(param, "opts", ()) if o.startswith("-")]
     name = "/".join(opts) if opts else (getattr(param, "metavar", None) or (param.name or "").upper())
     help_text = getattr(param, "help", None)
