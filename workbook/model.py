@@ -75,6 +75,7 @@ class Params:
     bulletin_rates: bool = False
     notice_rank: bool = False
     bulletin_order: str = ""
+    paper: str = "A4"                 # 打印纸张 of the summary workbook
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,9 @@ def parse_params(rows: Rows) -> tuple[Params, list[Issue]]:
     got: dict[str, Any] = {}
     for name in names:
         if name not in values or is_blank(values[name][0]):
+            if name in S.PARAM_OPTIONAL:
+                got[name] = defaults[name]
+                continue
             issues.append(warning("PARAM_MISSING", Source(S.SHEET_PARAMS, None, None),
                                   f"参数“{name}”未填写，按默认值 {defaults[name]} 计算", param=name))
             got[name] = defaults[name]
@@ -202,6 +205,7 @@ def parse_params(rows: Rows) -> tuple[Params, list[Issue]]:
         bulletin_rates=got.get(S.PARAM_BULLETIN_RATES, defaults[S.PARAM_BULLETIN_RATES]) == S.YES,
         notice_rank=got.get(S.PARAM_NOTICE_RANK, defaults[S.PARAM_NOTICE_RANK]) == S.YES,
         bulletin_order=str(got.get(S.PARAM_BULLETIN_ORDER, defaults[S.PARAM_BULLETIN_ORDER])),
+        paper=str(got.get(S.PARAM_PAPER, defaults[S.PARAM_PAPER])),
     ), issues
 
 

@@ -121,6 +121,8 @@ PARAM_DECIMALS = "得分小数位"
 PARAM_BULLETIN_RATES = "通报显示好评率"
 PARAM_NOTICE_RANK = "通知显示排名"
 PARAM_BULLETIN_ORDER = "通报排序"
+PARAM_PAPER = "打印纸张"
+PAPERS = ("A4", "A3")
 PARAM_DEFAULTS: tuple[tuple[str, object, str], ...] = (
     ("好", 100, "评价为“好”的分值"),
     ("较好", 80, "评价为“较好”的分值"),
@@ -131,11 +133,14 @@ PARAM_DEFAULTS: tuple[tuple[str, object, str], ...] = (
     (PARAM_BULLETIN_RATES, NO, "结果通报中是否列出好评率：是 / 否"),
     (PARAM_NOTICE_RANK, NO, "给述职人的反馈意见中是否写排名：是 / 否"),
     (PARAM_BULLETIN_ORDER, ORDER_BY_REPORTER, "结果通报排序：述职人顺序 / 等次"),
+    (PARAM_PAPER, "A4", "计票汇总表的打印纸张：A4（分块打印，字号不缩小）/ A3（全部项目排成一张大表）"),
 )
+PARAM_OPTIONAL = frozenset({PARAM_PAPER})   # added later: a workbook without the row is not warned
 PARAM_CHOICES: dict[str, tuple[str, ...]] = {
     PARAM_BULLETIN_RATES: YES_NO,
     PARAM_NOTICE_RANK: YES_NO,
     PARAM_BULLETIN_ORDER: BULLETIN_ORDERS,
+    PARAM_PAPER: PAPERS,
 }
 
 DEFAULT_ITEMS = (

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from . import schema as S
 from .issues import Issue
-from .layout import fit_width
+from .layout import PORTRAIT_MIN_SCALE, fit_width, pack_pages, print_scale, rows_per_page
 from .normalize import format_fixed
 from .report import score_text
 from .tally import ReporterResult, TallyResult
@@ -55,16 +55,38 @@ class SheetModel:
     charts: tuple[ChartModel, ...] = ()
     banded: bool = True                          # alternate row fills
     text_cap: float = 40                         # text columns wider than this wrap
+    sections: tuple["SheetModel", ...] = ()      # tables stacked top to bottom, each with its own header
+    page_breaks: tuple[int, ...] = ()            # sections that begin a new printed page
+    paper: str = "A4"                            # the paper the sections were cut for
+
     @property
     def landscape(self) -> bool:
-        """Wide tables print across the page."""
+        """Wide tables print across the page; stacked tables when portrait would shrink
+        them below 90%."""
+        if self.sections:
+            return print_scale(self.fitted_widths(), self.paper, False) < PORTRAIT_MIN_SCALE
         return sum(self.fitted_widths()) > 95
+
+    def parts(self) -> tuple[tuple[int, "SheetModel"], ...]:
+        """(first sheet row, table) of every table on the sheet: the sections stacked
+        with one blank row between them, or the sheet's own table."""
+        if not self.sections:
+            return ((0, self),)
+        found, row = [], 0
+        for section in self.sections:
+            found.append((row, section))
+            row += len(section.header) + len(section.rows) + len(section.notes) + 1
+        return tuple(found)
 
     def fitted_widths(self) -> tuple[float, ...]:
         """Text columns fit their longest text; number columns their header and a
-        fixed width for the shown format (a float's repr says nothing about 0.0%)."""
+        fixed width for the shown format (a float's repr says nothing about 0.0%).
+        Stacked sections share the sheet's columns: each column fits all of them."""
         if self.widths:
             return self.widths
+        if self.sections:
+            fitted = [s.fitted_widths() for s in self.sections]
+            return tuple(max(w[c] for w in fitted if c < len(w)) for c in range(max(map(len, fitted))))
         columns = max((len(r) for r in (*self.header, *self.rows)), default=0)
         widths = []
         for c in range(columns):
@@ -86,8 +108,47 @@ VOTE_HEADERS = ("好", "较好", "一般", "差", "弃权", "多选", "有效", 
 VOTE_KINDS = (KIND_INT,) * 7 + (KIND_PERCENT, KIND_SCORE)
 
 
-def summary_sheet(result: TallyResult) -> SheetModel:
-    """计票汇总: one row per reporter in 述职人 order; per item the counts, 好评率, score."""
+def summary_sheet(result: TallyResult, paper: str = "A4") -> SheetModel:
+    """计票汇总. On A4 (the default) it prints at full size: first the overview (编号, 党组织,
+    姓名, 综合得分, 好评率, 排名, 等次), then one table per item (the counts, 好评率, score),
+    each as wide as a page and cut into pieces of rows that fit one, a page break
+    wherever the next piece would not fit (issue #19.11). On A3 (`tally --paper A3`,
+    参数设置 打印纸张) it is the one wide table, every item side by side."""
+    if paper == "A3":
+        return wide_summary_sheet(result)
+    fixed = ("编号", "党组织", "姓名")
+    reporters = [(r.reporter.id, r.reporter.organization, r.reporter.name) for r in result.reporters]
+    overview = SheetModel(S.SHEET_SUMMARY, (fixed + ("综合得分", "好评率", "排名", "等次"),),
+                          tuple((*who, _float(r.score_rounded), _float(r.good_rate), r.rank, r.grade or "")
+                                for who, r in zip(reporters, result.reporters)),
+                          (KIND_TEXT,) * 3 + (KIND_SCORE, KIND_PERCENT, KIND_INT, KIND_TEXT), text_cap=24)
+    item_kinds = (KIND_TEXT,) * 3 + VOTE_KINDS
+    merges = tuple((0, c, 1, c, h) for c, h in enumerate(fixed))
+    items = []
+    for k, item in enumerate(result.book.items):
+        rows = []
+        for who, r in zip(reporters, result.reporters):
+            v, score = r.items[k].votes, r.items[k].score
+            rows.append((*who, v.excellent, v.good, v.fair, v.poor, v.abstain, v.overvote, v.valid,
+                         _float(v.good_rate), _float(score)))
+        header = (fixed + (item.name,) * len(VOTE_HEADERS), fixed + VOTE_HEADERS)
+        last = len(fixed) + len(VOTE_HEADERS) - 1
+        items.append(SheetModel(S.SHEET_SUMMARY, header, tuple(rows), item_kinds,
+                                merges + ((0, len(fixed), 0, last, item.name),), text_cap=24))
+    whole = SheetModel(S.SHEET_SUMMARY, (), (), sections=(overview, *items), text_cap=24, paper=paper)
+    per_page = rows_per_page(paper, whole.landscape, print_scale(whole.fitted_widths(), paper, whole.landscape))
+    pieces: list[SheetModel] = []
+    for section in whole.sections:
+        room = max(per_page - len(section.header) - 1, 1)
+        for start in range(0, max(len(section.rows), 1), room):
+            pieces.append(dataclasses.replace(section, rows=section.rows[start:start + room]))
+    heights = [len(p.header) + len(p.rows) + 1 for p in pieces]
+    return dataclasses.replace(whole, sections=tuple(pieces), page_breaks=tuple(pack_pages(heights, per_page)))
+
+
+def wide_summary_sheet(result: TallyResult) -> SheetModel:
+    """计票汇总 as one table: one row per reporter in 述职人 order; per item the counts,
+    好评率, score side by side (for A3 paper or the screen)."""
     items = [i.name for i in result.book.items]
     fixed = ("编号", "党组织", "姓名")
     tail = ("综合得分", "排名", "等次")
@@ -272,8 +333,8 @@ def bulletin_sheet(result: TallyResult) -> SheetModel:
 
 
 def result_sheets(result: TallyResult, issues: Sequence[Issue], counted_at: str,
-                  fingerprints: dict[str, str] | None = None) -> list[SheetModel]:
-    sheets = [summary_sheet(result), ranking_sheet(result), score_detail_sheet(result), category_sheet(result),
+                  fingerprints: dict[str, str] | None = None, paper: str = "A4") -> list[SheetModel]:
+    sheets = [summary_sheet(result, paper), ranking_sheet(result), score_detail_sheet(result), category_sheet(result),
               tally_sheet(result, counted_at, fingerprints), charts_sheet(result)]
     if result.book.adjudicated:
         sheets.append(adjudication_sheet(result))
