@@ -14,7 +14,7 @@ from .. import schema as S
 from .. import layout as L
 from ..layout import BALLOT_VALIDATION_ROWS, ballot_groups, fit_width
 from .atomic import atomic_save
-from .xlsx_common import FIXED_CREATED, Formats, write_value
+from .xlsx_common import FIXED_CREATED, Formats, merge_text, new_workbook, put, put_text
 
 TEMPLATE_ROWS = 500          # drop-downs reach this far on list sheets
 _PERCENT_TEXT = re.compile(r"^\d+(\.\d+)?%$")
@@ -55,7 +55,7 @@ def _list_validation(sheet, first_row, col, last_row, choices: Sequence[str], st
 def _write_list_sheet(book, formats: Formats, spec: S.SheetSpec, rows: Sequence[Sequence[Any]]) -> Any:
     sheet = book.add_worksheet(spec.name)
     for col, column in enumerate(spec.columns):
-        sheet.write_string(0, col, column.header, formats.header)
+        put_text(sheet, 0, col, column.header, formats.header)
         values = [column.header] + [r[col] if col < len(r) else None for r in rows]
         width = max(column.width, fit_width(values, maximum=column.width if column.width >= 40 else 30))
         wrap = column.width >= 40
@@ -67,7 +67,7 @@ def _write_list_sheet(book, formats: Formats, spec: S.SheetSpec, rows: Sequence[
             value, fmt = _cell_value(value, formats)
             if fmt is None and len(spec.columns) > col and spec.columns[col].width >= 40:
                 fmt = formats.wrap
-            write_value(sheet, r, col, value, formats, fmt)
+            put(sheet, r, col, value, formats, fmt)
     sheet.freeze_panes(1, 0)
     return sheet
 
@@ -84,19 +84,19 @@ def _write_ballot_sheet(book, formats: Formats, name: str, reporters: Sequence[t
     sheet = book.add_worksheet(name)
     for col, column in enumerate(S.SHEET_BY_NAME[S.SHEET_BALLOTS].columns):
         if reporters:
-            sheet.merge_range(0, col, 1, col, column.header, formats.header)
+            merge_text(sheet, 0, col, 1, col, column.header, formats.header)
         else:
-            sheet.write_string(0, col, column.header, formats.header)
+            put_text(sheet, 0, col, column.header, formats.header)
         sheet.set_column(col, col, column.width)
     for group in ballot_groups(reporters, items):
         fmt = formats.group_shaded if group.shaded else formats.group
         if group.last_col > group.first_col:
-            sheet.merge_range(0, group.first_col, 0, group.last_col, group.label, fmt)
+            merge_text(sheet, 0, group.first_col, 0, group.last_col, group.label, fmt)
         else:
-            sheet.write_string(0, group.first_col, group.label, fmt)
+            put_text(sheet, 0, group.first_col, group.label, fmt)
         for offset, item in enumerate(group.items):
             col = group.first_col + offset
-            sheet.write_string(1, col, item, fmt)
+            put_text(sheet, 1, col, item, fmt)
             sheet.set_column(col, col, fit_width([item], minimum=8, maximum=14))
     last_col = S.BALLOT_FIRST_GRADE_COL + len(reporters) * len(items) - 1
     if reporters:
@@ -113,28 +113,26 @@ def _write_ballot_sheet(book, formats: Formats, name: str, reporters: Sequence[t
         "validate": "list", "source": L.VOID_LIST.split(","), "show_error": False})
     for r, row in enumerate(rows, start=S.BALLOT_HEADER_ROWS):
         for col, value in enumerate(row):
-            write_value(sheet, r, col, value, formats)
+            put(sheet, r, col, value, formats)
 
 
 def write_template(path: str | Path, sheets: dict[str, list[list[Any]]] | None = None,
                    ballot_reporters: Sequence[tuple[str, str]] = ()) -> Path:
     """Write the template (or, with `sheets`, a filled workbook) atomically to `path`."""
-    import xlsxwriter
-
     sheets = sheets or {}
     items = [row[0] for row in sheets.get(S.SHEET_ITEMS, [])] if ballot_reporters else []
 
     def write(temporary: Path) -> None:
-        with xlsxwriter.Workbook(str(temporary), {"in_memory": True}) as book:
+        with new_workbook(temporary) as book:
             book.set_properties({"title": "述职评议工作簿", "created": FIXED_CREATED, "author": "shuping"})
             formats = Formats(book)
             for spec in S.SHEETS:
                 if spec.name == S.SHEET_GUIDE:
                     sheet = book.add_worksheet(spec.name)
                     sheet.set_column(0, 0, 110, formats.wrap)
-                    sheet.write_string(0, 0, GUIDE_LINES[0], formats.header)
+                    put_text(sheet, 0, 0, GUIDE_LINES[0], formats.header)
                     for r, line in enumerate(GUIDE_LINES[1:], start=1):
-                        sheet.write_string(r, 0, line, formats.wrap)
+                        put_text(sheet, r, 0, line, formats.wrap)
                     continue
                 if spec.name in (S.SHEET_BALLOTS, S.SHEET_BALLOTS_RECHECK):
                     rows = sheets.get(spec.name, [])
