@@ -17,6 +17,7 @@ from .atomic import atomic_save
 from .xlsx_common import FIXED_CREATED, Formats, merge_text, new_workbook, put, put_text
 
 TEMPLATE_ROWS = 500          # drop-downs reach this far on list sheets
+TEXT_COLUMNS = ("编号", "问题编号")    # identifiers: formatted as text, so Excel keeps a typed 01
 _PERCENT_TEXT = re.compile(r"^\d+(\.\d+)?%$")
 
 GUIDE_LINES = (
@@ -34,6 +35,15 @@ GUIDE_LINES = (
     "第十一步：录入“点评”（每位述职人每个方面一行，存在问题按“一是…二是…”书写），再点“生成整改清单”。",
     "注意：请不要改动表头和工作表名称；工具生成的表（校验报告、计票汇总等）每次运行都会重建，不要在其中录入内容。",
     "注意：邮箱密码不要写在本工作簿中，“邮件设置”里只填保存密码的环境变量名称。",
+    "计分规则（简要；完整说明和算例见 shuping 的 docs/rules.md）：",
+    "① 有效票：回收票去掉作废票和空白票。某一项没勾是弃权、勾了多个是该项无效，都不计分，不影响其他项。",
+    "② 分值：好、较好、一般、差分别计 100、80、60、40 分（在“参数设置”中可改）。",
+    "③ 好评率 =（好 + 较好）÷ 该项有效评价数；好票率 = 好 ÷ 有效评价数；差票率 = 差 ÷ 有效评价数。述职人的比率取“总体评价”项。",
+    "④ 项目得分：先算每个评议人类别（组别）的平均分，再按类别权重加权平均；类别权重全空时，所有有效评价直接平均。",
+    "⑤ 综合得分：各项目得分按项目权重加权平均，按“得分小数位”四舍五入。",
+    "⑥ 排名：综合得分高者在前；得分相同好票率高者在前；仍相同为并列（1、2、2、4）。",
+    "⑦ 等次：按“等次规则”从上往下逐条判断，第一条成立的规则定等次；名额上限（人数，或占述职人总数的比例，向下取整但至少 1 人）按排名执行，超出名额的人直接降一档，并列跨名额线的一起降。",
+    "⑧ 匿名：有效票少于“分类统计最少票数”的类别不单独列示，合并为“其他类别（合并）”，计分时作为一个组别（权重为成员权重之和）。",
 )
 
 
@@ -59,7 +69,10 @@ def _write_list_sheet(book, formats: Formats, spec: S.SheetSpec, rows: Sequence[
         values = [column.header] + [r[col] if col < len(r) else None for r in rows]
         width = max(column.width, fit_width(values, maximum=column.width if column.width >= 40 else 30))
         wrap = column.width >= 40
-        sheet.set_column(col, col, width, formats.wrap if wrap else None)
+        if column.header in TEXT_COLUMNS:      # a typed 01 stays 01 (issue #19.10)
+            sheet.set_column(col, col, width, formats.wrap_text if wrap else formats.text)
+        else:
+            sheet.set_column(col, col, width, formats.wrap if wrap else None)
         if column.choices:
             _list_validation(sheet, 1, col, TEMPLATE_ROWS, column.choices, strict=True)
     for r, row in enumerate(rows, start=1):
