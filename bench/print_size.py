@@ -6,6 +6,7 @@ size × print scale). Prints one line per page and the smallest size of body tex
 
     python bench/print_size.py              # the default, A4
     python bench/print_size.py --paper A3
+    python bench/print_size.py --sheets     # also every other sheet of 计票汇总表.xlsx
 
 Needs soffice (Debian libreoffice-calc) and pdftotext (poppler-utils).
 """
@@ -85,10 +86,37 @@ def measure(paper: str = "A4", keep: Path | None = None) -> tuple[float, list[di
     return smallest, shown
 
 
+def measure_sheets(paper: str = "A4") -> list[tuple[str, int, float]]:
+    """(sheet, pages, smallest printed CJK text) for every sheet of the demo's summary
+    workbook, each sheet written alone by the same writer and printed."""
+    import datetime as dt
+
+    from workbook.api import new_workbook
+    from workbook.io.book import load_book
+    from workbook.io.results_xlsx import write_sheets
+    from workbook.report import result_json
+    from workbook.sheets import result_sheets
+    from workbook.tally import tally
+
+    found = []
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        book, issues = load_book(new_workbook(folder / "述职评议示例.xlsx", demo=True))
+        result, issues = tally(book, issues)
+        fingerprints = result_json(result, issues)["fingerprints"]
+        for k, model in enumerate(result_sheets(result, issues, str(dt.datetime(2024, 1, 18)), fingerprints, paper)):
+            path = write_sheets(folder / f"{k}.xlsx", [model], book.params.decimals, paper=paper)
+            shown = pages(to_pdf(path, folder))
+            sizes = [size for page in shown for size, _ in page["sizes"]]
+            found.append((model.name, len(shown), min(sizes) if sizes else float("nan")))
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--paper", default="A4", choices=["A4", "A3"])
     parser.add_argument("--keep", type=Path, help="keep the PDF here")
+    parser.add_argument("--sheets", action="store_true", help="also measure every other sheet")
     args = parser.parse_args()
     for tool in ("soffice", "pdftotext"):
         if shutil.which(tool) is None:
@@ -100,6 +128,9 @@ def main() -> None:
         print(f"page {number}: {page['width'] / 72 * 25.4:.0f} × {page['height'] / 72 * 25.4:.0f} mm ({orientation}), "
               f"CJK text {sizes[0]:.1f}–{sizes[-1]:.1f} pt, median {sizes[len(sizes) // 2]:.1f} pt")
     print(f"计票汇总 ({args.paper}): {len(shown)} page(s); smallest printed body text {smallest:.1f} pt")
+    if args.sheets:
+        for name, count, size in measure_sheets(args.paper):
+            print(f"  {name}: {count} page(s), smallest printed text {size:.1f} pt")
 
 
 if __name__ == "__main__":

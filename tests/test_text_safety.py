@@ -261,3 +261,19 @@ def test_every_xlsxwriter_workbook_has_formulas_and_links_off():
     assert WORKBOOK_OPTIONS["strings_to_formulas"] is False and WORKBOOK_OPTIONS["strings_to_urls"] is False
     text = HELPERS.read_text(encoding="utf-8")
     assert text.count("xlsxwriter.Workbook(") == 1 and "dict(WORKBOOK_OPTIONS)" in text
+
+
+def test_form_sheet_names_from_any_category_name(tmp_path):
+    """Category names become sheet names of 评议表.xlsx: cleaned, never a crash — apostrophes
+    at the ends, the reserved History, names equal but for case, 31 UTF-16 units."""
+    from workbook.forms import sheet_name
+    from workbook.io.forms_xlsx import write_forms
+    from workbook.forms import FormModel
+
+    taken: set[str] = set()
+    names = [sheet_name(n, taken) for n in ("'甲'", "History", "abc", "ABC", "😀" * 20, "=1+1")]
+    assert names == ["甲", "评议表_History", "abc", "ABC(2)", "😀" * 15, "=1+1"]
+    forms = [FormModel(n, "标题", n, ("说明",), ("总体评价",), ("好", "较好", "一般", "差"), (("01", "甲", "乙"),), ())
+             for n in names]
+    path = write_forms(tmp_path / "评议表.xlsx", forms)
+    assert openpyxl.load_workbook(path).sheetnames == names

@@ -196,7 +196,7 @@ def ranking_sheet(result: TallyResult) -> SheetModel:
     kinds = (KIND_INT, KIND_TEXT, KIND_TEXT, KIND_TEXT, KIND_TEXT, KIND_SCORE, KIND_PERCENT, KIND_PERCENT,
              KIND_PERCENT, KIND_TEXT, KIND_TEXT)
     return SheetModel(S.SHEET_RANKING, (header,), tuple(rows), kinds,
-                      widths=(6, 6, 24, 10, 9, 10, 9, 9, 9, 7, 70))
+                      widths=(5, 5, 22, 8, 8, 8, 7, 7, 7, 6, 42))
 
 
 def score_detail_sheet(result: TallyResult) -> SheetModel:
@@ -221,7 +221,7 @@ def score_detail_sheet(result: TallyResult) -> SheetModel:
     kinds = (KIND_TEXT, KIND_TEXT, KIND_TEXT, KIND_TEXT, KIND_INT, KIND_SCORE, KIND_PERCENT, KIND_PERCENT,
              KIND_SCORE, KIND_PERCENT, KIND_TEXT)
     return SheetModel(S.SHEET_SCORE_DETAIL, (header,), tuple(rows), kinds,
-                      widths=(6, 10, 14, 22, 8, 10, 10, 10, 10, 10, 70))
+                      widths=(5, 8, 12, 18, 6, 8, 8, 8, 8, 8, 36), text_cap=30)
 
 
 def category_sheet(result: TallyResult) -> SheetModel:
@@ -248,7 +248,8 @@ def category_sheet(result: TallyResult) -> SheetModel:
                 "以免反推个人投票。")
     kinds = (KIND_TEXT, KIND_TEXT, KIND_INT, KIND_TEXT, KIND_TEXT, KIND_TEXT) + (KIND_INT,) * 7 + (
         KIND_PERCENT, KIND_SCORE)
-    return SheetModel(S.SHEET_BY_CATEGORY, (header,), tuple(rows), kinds, notes=((note,),) if note else ())
+    return SheetModel(S.SHEET_BY_CATEGORY, (header,), tuple(rows), kinds, notes=((note,),) if note else (),
+                      text_cap=18)
 
 
 def tally_sheet(result: TallyResult, counted_at: str, fingerprints: dict[str, str] | None = None) -> SheetModel:
@@ -278,7 +279,7 @@ def report_sheet(issues: Sequence[Issue]) -> SheetModel:
     header = ("级别", "代码", "工作表", "单元格", "说明")
     rows = tuple((i.level.label, i.code, i.source.sheet, i.source.cell, i.message) for i in issues)
     return SheetModel(S.SHEET_REPORT, (header,), rows or (("", "", "", "", "没有发现问题"),),
-                      widths=(6, 28, 14, 8, 90))
+                      widths=(6, 26, 14, 8, 70))
 
 
 def adjudication_sheet(result: TallyResult) -> SheetModel:
@@ -286,7 +287,7 @@ def adjudication_sheet(result: TallyResult) -> SheetModel:
     header = ("票号", "评议人类别", "单元格", "述职人", "项目", "录入内容", "认定结果", "认定依据", "监票人", "疑问票处理行")
     rows = tuple((d.ballot_id, d.category, d.cell, d.reporter, d.item, d.typed, d.decision, d.reason,
                   d.scrutineer, d.source.row + 1) for d in result.book.adjudicated)
-    return SheetModel(S.SHEET_ADJUDICATION_LOG, (header,), rows, (KIND_TEXT,) * 9 + (KIND_INT,))
+    return SheetModel(S.SHEET_ADJUDICATION_LOG, (header,), rows, (KIND_TEXT,) * 9 + (KIND_INT,), text_cap=20)
 
 
 def charts_sheet(result: TallyResult) -> SheetModel:
@@ -301,18 +302,24 @@ def charts_sheet(result: TallyResult) -> SheetModel:
         v = r.votes
         rows.append((label(ranked), _float(ranked.score_rounded), None, label(r), v.excellent, v.good, v.fair, v.poor))
     last = len(rows) - 1
-    height = max(300, 60 + 26 * len(rows))
+    # the charts go under the table, one below the other, as wide as the table: the sheet
+    # prints on a portrait page at (nearly) full size instead of shrinking table and
+    # charts side by side to a third (issue #19.11)
+    height = max(260, 40 + 22 * len(rows))
+    first_row = len(rows) + 3
+    second_row = first_row + -(-height // 20) + 2          # rows of 20 px (15 pt)
     points = result.book.params.points
     charts = (
-        ChartModel("bar", "综合得分（由高到低）", 0, (("综合得分", 1),), 0, last, (0, 9), size=(640, height),
+        ChartModel("bar", "综合得分（由高到低）", 0, (("综合得分", 1),), 0, last, (first_row, 0), size=(600, height),
                    number_format="0." + "0" * result.book.params.decimals if result.book.params.decimals else "0",
                    value_range=(float(min(points)), float(max(points)))),
         ChartModel("bar", f"评价分布{where}", 3, tuple((g, 4 + k) for k, g in enumerate(S.GRADES)), 0, last,
-                   (max(22, len(rows) + 4), 9), stacked=True, size=(640, height)),
+                   (second_row, 0), stacked=True, size=(600, height)),
     )
     kinds = (KIND_TEXT, KIND_SCORE, KIND_TEXT, KIND_TEXT) + (KIND_INT,) * 4
-    return SheetModel(S.SHEET_CHARTS, (header,), tuple(rows), kinds, widths=(20, 10, 2, 20, 7, 7, 7, 7),
-                      charts=charts, banded=False)
+    name_width = fit_width([row[0] for row in rows], minimum=12, maximum=20)
+    return SheetModel(S.SHEET_CHARTS, (header,), tuple(rows), kinds,
+                      widths=(name_width, 8, 2, name_width, 6, 6, 6, 6), charts=charts, banded=False)
 
 
 def bulletin_sheet(result: TallyResult) -> SheetModel:

@@ -128,7 +128,7 @@ def _chart(book, sheet, model: SheetModel, spec: ChartModel):
     chart = book.add_chart({"type": spec.kind, **({"subtype": "stacked"} if spec.stacked else {})})
     first = len(model.header) + spec.first
     last = len(model.header) + spec.last
-    font = {"name": FONT}
+    font = {"name": FONT, "size": 11}
     for series_name, col in spec.series:
         options = {
             "name": series_name,
