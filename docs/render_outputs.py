@@ -65,7 +65,7 @@ def main() -> None:
         bulletin = results / "结果通报.pdf"
         made = [png(summary, 1, "summary-sheet"), png(summary, 2, "summary-sheet-page2"),
                 png(wide, 1, "summary-sheet-a3", dpi=60),
-                png(summary, page_with(summary, "述职人（按得分）"), "charts-sheet"),
+                png(summary, page_with(summary, "评价分布"), "charts-sheet"),
                 png(forms, 1, "printed-form")]
         if notice.exists():
             made += [png(notice, 1, "notice-page1", dpi=80), png(notice, 2, "notice-page2", dpi=80),

@@ -64,13 +64,18 @@ def test_the_summary_workbook_structure(outputs):
     for sheet in book.worksheets:
         setup = sheet.page_setup
         assert setup.paperSize == 9
-        if sheet.title != "计票汇总":
+        if sheet.title not in ("计票汇总", "统计图"):
             assert sheet.sheet_properties.pageSetUpPr.fitToPage
             assert setup.fitToWidth in (None, 1) and setup.fitToHeight == 0   # 1 is the default, left out
             assert sheet.print_title_rows is not None
         assert "第 &P 页 共 &N 页" in sheet.oddFooter.center.text
         assert "述职评议会" in sheet.oddHeader.center.text
     assert book["计票单"].page_setup.orientation == "portrait"
+    # 统计图: the table (12 rows), 2 blank rows, then the charts under it, each 60 + 26 × 11
+    # = 346 px = 18 rows of 20 px high: the first from row 15, the second from 15 + 18 + 2
+    # = 35 (0-based 34), where a page break puts it (34 + 18 rows > the 45 rows of a page)
+    charts = book["统计图"]
+    assert [b.id for b in charts.row_breaks.brk] == [34] and charts.page_setup.orientation == "portrait"
     _no_formulas(path)
 
 

@@ -58,6 +58,7 @@ class SheetModel:
     sections: tuple["SheetModel", ...] = ()      # tables stacked top to bottom, each with its own header
     page_breaks: tuple[int, ...] = ()            # sections that begin a new printed page
     paper: str = "A4"                            # the paper the sections were cut for
+    break_rows: tuple[int, ...] = ()             # sheet rows (0-based) that begin a printed page
 
     @property
     def landscape(self) -> bool:
@@ -305,21 +306,27 @@ def charts_sheet(result: TallyResult) -> SheetModel:
     # the charts go under the table, one below the other, as wide as the table: the sheet
     # prints on a portrait page at (nearly) full size instead of shrinking table and
     # charts side by side to a third (issue #19.11)
-    height = max(260, 40 + 22 * len(rows))
+    height = max(260, 60 + 26 * len(rows))
     first_row = len(rows) + 3
     second_row = first_row + -(-height // 20) + 2          # rows of 20 px (15 pt)
+    # the second chart starts a page when it would not fit under the first (never cut in two)
+    breaks = (second_row,) if second_row + -(-height // 20) > rows_per_page("A4") else ()
     points = result.book.params.points
+    name_width = fit_width([header[0], *(row[0] for row in rows)], minimum=12, maximum=20)
+    widths = (name_width, 8, 2, name_width, 6, 6, 6, 6)
+    # a chart is anchored to cells: as wide as the table in Excel's pixels (7 a character
+    # plus 5), it covers the same columns in any program and prints with them
+    across = int(sum(w * 7 + 5 for w in widths))
     charts = (
-        ChartModel("bar", "综合得分（由高到低）", 0, (("综合得分", 1),), 0, last, (first_row, 0), size=(600, height),
+        ChartModel("bar", "综合得分（由高到低）", 0, (("综合得分", 1),), 0, last, (first_row, 0), size=(across, height),
                    number_format="0." + "0" * result.book.params.decimals if result.book.params.decimals else "0",
                    value_range=(float(min(points)), float(max(points)))),
         ChartModel("bar", f"评价分布{where}", 3, tuple((g, 4 + k) for k, g in enumerate(S.GRADES)), 0, last,
-                   (second_row, 0), stacked=True, size=(600, height)),
+                   (second_row, 0), stacked=True, size=(across, height)),
     )
     kinds = (KIND_TEXT, KIND_SCORE, KIND_TEXT, KIND_TEXT) + (KIND_INT,) * 4
-    name_width = fit_width([row[0] for row in rows], minimum=12, maximum=20)
-    return SheetModel(S.SHEET_CHARTS, (header,), tuple(rows), kinds,
-                      widths=(name_width, 8, 2, name_width, 6, 6, 6, 6), charts=charts, banded=False)
+    return SheetModel(S.SHEET_CHARTS, (header,), tuple(rows), kinds, widths=widths, charts=charts, banded=False,
+                      break_rows=breaks)
 
 
 def bulletin_sheet(result: TallyResult) -> SheetModel:

@@ -108,12 +108,14 @@ def _page_setup(sheet, model: SheetModel, paper: str = "A4") -> None:
         sheet.set_landscape()
     else:
         sheet.set_portrait()
-    if model.sections:
-        # stacked tables: each already as wide as the page; the breaks fall between them
-        # (a "fit to width" would make Excel ignore them)
+    if model.sections or model.break_rows:
+        # stacked tables (or charts): each already as wide as the page; the breaks fall
+        # between them (a "fit to width" would make Excel ignore them)
         sheet.set_print_scale(print_scale(model.fitted_widths(), paper, model.landscape))
         starts = [top for top, _ in model.parts()]
-        sheet.set_h_pagebreaks([starts[k] for k in model.page_breaks if 0 < k < len(starts)])
+        sheet.set_h_pagebreaks([starts[k] for k in model.page_breaks if 0 < k < len(starts)] + list(model.break_rows))
+        if model.break_rows and model.header:
+            sheet.freeze_panes(len(model.header), 0)
     else:
         sheet.fit_to_pages(1, 0)
         if model.header:
@@ -128,7 +130,7 @@ def _chart(book, sheet, model: SheetModel, spec: ChartModel):
     chart = book.add_chart({"type": spec.kind, **({"subtype": "stacked"} if spec.stacked else {})})
     first = len(model.header) + spec.first
     last = len(model.header) + spec.last
-    font = {"name": FONT, "size": 11}
+    font = {"name": FONT, "size": 10}
     for series_name, col in spec.series:
         options = {
             "name": series_name,
