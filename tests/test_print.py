@@ -156,3 +156,13 @@ def test_the_printed_summary_text_is_at_least_9_pt():
     assert smallest >= L.MIN_PRINTED_POINTS, smallest
     words = {w for page in pages for w in page["words"]}
     assert {"综合得分", "总体评价", "意识形态", "韦建国"} <= words     # everything printed, nothing cut off
+
+
+def test_the_paper_row_is_read_like_the_other_choices():
+    from helpers import memory_book
+
+    result, _ = count(sheets(ballots=[[1, "全体", None, "好"]], params={S.PARAM_PAPER: " a3 "}))
+    assert result.book.params.paper == "A3"                     # trimmed, either case
+    _, issues = memory_book(sheets(ballots=[[1, "全体", None, "好"]], params={S.PARAM_PAPER: "B5"}))
+    bad = [i for i in issues if i.code == "PARAM_BAD_VALUE"]
+    assert len(bad) == 1 and bad[0].source.sheet == S.SHEET_PARAMS and "“打印纸张”应为 A4 / A3" in bad[0].message

@@ -176,16 +176,15 @@ def tally_command(path: WorkbookPath, out: OutDir = None, json_out: JsonOut = No
 
     例：shuping tally 2024述职评议.xlsx -o 结果 --json 结果.json
     """
-    from .api import run_tally
-
     from . import schema as S
+    from .api import run_tally
 
     if paper is not None and paper.strip().upper() not in S.PAPERS:
         from .errors import UsageError
 
         raise UsageError(f"--paper 应为 {' 或 '.join(S.PAPERS)}：{paper}")
     only_json = json_out == "-"
-    run = run_tally(path, out=out, json_file=json_out, **({"paper": paper.strip().upper()} if paper else {}))
+    run = run_tally(path, out=out, json_file=json_out, paper=paper.strip().upper() if paper else None)
     if run.result is None:
         if only_json:
             emit_json({**issues_to_json(run.issues), "refused": True})

@@ -80,7 +80,6 @@ def ballot_groups(reporters: Sequence[tuple[str, str]], items: Sequence[str]) ->
 # missing (LibreOffice on Linux without Carlito) a wider font takes its place: 9 pixels a
 # character, so the estimate holds for both.
 PAPERS = {"A4": (9, 210.0, 297.0), "A3": (8, 297.0, 420.0)}     # Excel's paper code, mm wide, mm high
-PAPER_NAMES = tuple(PAPERS)
 MARGIN_SIDE_IN, MARGIN_TOP_IN, MARGIN_BOTTOM_IN = 0.5, 0.8, 0.7
 PIXELS_PER_CHAR = 9
 ROW_POINTS = 16.0          # a row of 11 pt text (15 pt in Excel and LibreOffice), with room to spare

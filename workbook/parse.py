@@ -188,6 +188,8 @@ def parse_params(rows: Rows) -> tuple[Params, list[Issue]]:
                                     param=name))
         else:
             text = clean_text(raw)
+            if name == S.PARAM_PAPER:
+                text = text.upper()            # a4 is A4
             choices = S.PARAM_CHOICES[name]
             if text not in choices:
                 issues.append(error("PARAM_BAD_VALUE", source,
