@@ -7,6 +7,7 @@ size × print scale). Prints one line per page and the smallest size of body tex
     python bench/print_size.py              # the default, A4
     python bench/print_size.py --paper A3
     python bench/print_size.py --sheets     # also every other sheet of 计票汇总表.xlsx
+    python bench/print_size.py --others     # also 评议表, 整改进度 and one unit's 整改台账 (shuping demo)
 
 Needs soffice (Debian libreoffice-calc) and pdftotext (poppler-utils).
 """
@@ -112,11 +113,28 @@ def measure_sheets(paper: str = "A4") -> list[tuple[str, int, float]]:
     return found
 
 
+def measure_others() -> list[tuple[str, int, float]]:
+    """(file, pages, smallest printed CJK text) of the other printed workbooks of `shuping demo`."""
+    from workbook.api import run_demo
+
+    found = []
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        run_demo(folder)
+        results = folder / "述职评议示例_成果"
+        for path in [results / "评议表.xlsx", results / "整改进度.xlsx", *sorted(results.rglob("*整改台账.xlsx"))[:1]]:
+            shown = pages(to_pdf(path, folder))
+            sizes = [size for page in shown for size, _ in page["sizes"]]
+            found.append((path.name, len(shown), min(sizes) if sizes else float("nan")))
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--paper", default="A4", choices=["A4", "A3"])
     parser.add_argument("--keep", type=Path, help="keep the PDF here")
     parser.add_argument("--sheets", action="store_true", help="also measure every other sheet")
+    parser.add_argument("--others", action="store_true", help="also the forms, the progress and a unit ledger")
     args = parser.parse_args()
     for tool in ("soffice", "pdftotext"):
         if shutil.which(tool) is None:
@@ -130,6 +148,9 @@ def main() -> None:
     print(f"计票汇总 ({args.paper}): {len(shown)} page(s); smallest printed body text {smallest:.1f} pt")
     if args.sheets:
         for name, count, size in measure_sheets(args.paper):
+            print(f"  {name}: {count} page(s), smallest printed text {size:.1f} pt")
+    if args.others:
+        for name, count, size in measure_others():
             print(f"  {name}: {count} page(s), smallest printed text {size:.1f} pt")
 
 

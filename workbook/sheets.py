@@ -380,7 +380,7 @@ def progress_sheets(progress, title: str = "") -> list[SheetModel]:
 
     header = ("问题编号", "编号", "党组织", "方面", "问题描述", "整改时限", "整改状态", "逾期天数")
     kinds = (KIND_TEXT,) * 7 + (KIND_INT,)
-    widths = (10, 6, 22, 10, 60, 14, 9, 8)
+    widths = (10, 6, 18, 10, 44, 14, 9, 8)
     overdue = SheetModel("逾期事项", (header,), item_rows(sorted(progress.overdue, key=lambda i: -i.overdue_days)),
                          kinds, widths=widths, title=title)
     open_ended = SheetModel("无固定时限", (header,), item_rows(progress.without_deadline), kinds, widths=widths,

@@ -21,8 +21,9 @@ from .atomic import atomic_save
 from .results_xlsx import A4
 from .xlsx_common import FIXED_CREATED, FONT, HEADER_FILL, new_workbook, put_text
 
-WIDTHS = {"问题编号": 10, "方面": 10, "问题描述": 44, "整改时限": 14, "整改措施": 40, "责任人": 10,
-          "整改状态": 10, "完成日期": 14, "佐证材料": 24}
+# A4 landscape at ≥ 9 pt (issue #19.11): long texts wrap rather than widen the page
+WIDTHS = {"问题编号": 9, "方面": 8, "问题描述": 26, "整改时限": 12, "整改措施": 24, "责任人": 8,
+          "整改状态": 9, "完成日期": 12, "佐证材料": 14}
 
 
 def write_unit_ledger(path: Path, reporter: Reporter, rows: Sequence[RectificationRow], meeting_title: str,
