@@ -23,6 +23,7 @@ LOCK_PREFIX = ".~shuping-"
 LOCK_SUFFIX = ".lock"
 LOCK_WAIT_ENV = "SHUPING_LOCK_WAIT"
 LOCK_WAIT_SECONDS = 60.0
+HOLD_ENV = "SHUPING_HOLD_LOCK"   # tests only: seconds to sit on the lock once taken (a slow edit)
 
 
 def real_file(path: str | os.PathLike) -> Path:
@@ -97,6 +98,11 @@ class EditLock:
                 "为免互相覆盖，本次未做任何改动；请等那个命令结束后再运行") from None
         except OSError as exc:
             raise self._cannot_create(exc) from exc
+        hold = os.environ.get(HOLD_ENV)
+        if hold:
+            import time
+
+            time.sleep(float(hold))
         return self
 
     def __exit__(self, *exc_info) -> None:
