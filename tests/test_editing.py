@@ -247,3 +247,247 @@ def test_a_workbook_with_vba_is_refused(tmp_path):
     path = _with_member(_plain(tmp_path), "xl/vbaProject.bin", b"\xd0\xcf\x11\xe0")
     with pytest.raises(EditRefused, match="宏"):
         edit_workbook(path, _write_c3)
+
+
+# --- what the editor keeps: every part, relationship and sheet element, or a refusal -----------
+# Each case edits a real xlsx package (the zip) the way Excel or WPS would have written it,
+# then runs the command that showed the loss through the CLI: refused, exit 1, the part named
+# in Chinese, the workbook byte-identical and no backup written.
+import datetime as _dt
+import re as _re
+import zipfile as _zipfile
+
+from typer.testing import CliRunner
+
+from workbook import schema as S
+from workbook.api import new_workbook, run_ledger_split, run_rectify
+from workbook.cli import app
+
+runner = CliRunner()
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+class Package:
+    """The members of an xlsx, to change and write back."""
+
+    def __init__(self, path):
+        self.path = path
+        with _zipfile.ZipFile(path) as archive:
+            self.members = {i.filename: archive.read(i) for i in archive.infolist()}
+        self.parts = inspect_workbook(path)
+
+    def text(self, name):
+        return self.members[name].decode("utf-8")
+
+    def put(self, name, text, content_type=None):
+        self.members[name] = text.encode("utf-8") if isinstance(text, str) else text
+        if content_type:
+            types = self.text("[Content_Types].xml").replace(
+                "</Types>", f'<Override PartName="/{name}" ContentType="{content_type}"/></Types>')
+            self.members["[Content_Types].xml"] = types.encode("utf-8")
+
+    def relate(self, source, kind, target, rid="rIdT1"):
+        """A relationship from `source` ("" for the package) to `target` (relative)."""
+        folder, _, name = source.rpartition("/")
+        rels = "_rels/.rels" if not source else f"{folder}/_rels/{name}.rels"
+        body = self.members.get(rels, b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="'
+                                      b'http://schemas.openxmlformats.org/package/2006/relationships">'
+                                      b'</Relationships>').decode("utf-8")
+        entry = f'<Relationship Id="{rid}" Type="{kind}" Target="{target}"/>'
+        self.members[rels] = body.replace("</Relationships>", entry + "</Relationships>").encode("utf-8")
+        return rid
+
+    def sheet_element(self, sheet, xml, before="</worksheet>"):
+        part = self.parts[sheet]
+        self.members[part] = self.text(part).replace(before, xml + before, 1).encode("utf-8")
+
+    def save(self):
+        with _zipfile.ZipFile(self.path, "w", _zipfile.ZIP_DEFLATED) as archive:
+            for name, data in self.members.items():
+                archive.writestr(name, data)
+        return self.path
+
+
+def _wps_cell_image(package):
+    """WPS: a picture in a 整改清单 cell is `=DISPIMG("ID_…",1)` plus xl/cellimages.xml."""
+    package.put("xl/media/image1.png", _png())
+    package.put("xl/cellimages.xml",
+                '<?xml version="1.0" encoding="UTF-8"?><etc:cellImages xmlns:etc="http://www.wps.cn/officeDocument/'
+                '2017/etCustomData" xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing">'
+                '<etc:cellImage><xdr:pic><xdr:nvPicPr><xdr:cNvPr id="2" name="ID_7F3A"/></xdr:nvPicPr>'
+                '</xdr:pic></etc:cellImage></etc:cellImages>', "application/vnd.wps-officedocument.cellimage+xml")
+    package.relate("xl/cellimages.xml", f"{REL}/image", "media/image1.png")
+    package.relate("xl/workbook.xml", "http://www.wps.cn/officeDocument/2020/cellImage", "cellimages.xml")
+    part = package.parts[S.SHEET_RECTIFY]
+    package.members[part], found = _re.subn(
+        rb'(<row r="2"[^>]*>.*?)(</row>)', rb'\1<c r="O2" t="str"><f>_xlfn.DISPIMG("ID_7F3A",1)</f>'
+        rb'<v>=DISPIMG("ID_7F3A",1)</v></c>\2', package.members[part], count=1, flags=_re.S)
+    assert found == 1
+
+
+def _header_logo(package):
+    """A logo in 整改清单's page header: &G in the header, a VML drawing by legacyDrawingHF."""
+    sheet_part = package.parts[S.SHEET_RECTIFY]
+    package.put("xl/media/logo.png", _png())
+    package.put("xl/drawings/vmlDrawingHF1.vml",
+                '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">'
+                '<v:shape id="CH" type="#_x0000_t75" style="width:60pt;height:20pt"><v:imagedata o:relid="rId1" '
+                'o:title="logo"/></v:shape></xml>', "application/vnd.openxmlformats-officedocument.vmlDrawing")
+    package.relate("xl/drawings/vmlDrawingHF1.vml", f"{REL}/image", "../media/logo.png", "rId1")
+    rid = package.relate(sheet_part, f"{REL}/vmlDrawing", "../drawings/vmlDrawingHF1.vml", "rIdHF")
+    package.sheet_element(S.SHEET_RECTIFY, '<headerFooter><oddHeader>&amp;C&amp;G</oddHeader></headerFooter>'
+                          f'<legacyDrawingHF xmlns:r="{REL}" r:id="{rid}"/>')
+
+
+def _custom_xml(package):
+    package.put("customXml/item1.xml", '<?xml version="1.0"?><b:Sources xmlns:b="urn:x"/>')
+    package.relate("xl/workbook.xml", f"{REL}/customXml", "../customXml/item1.xml")
+
+
+def _unknown_extension(package):
+    package.sheet_element(S.SHEET_RECTIFY, '<extLst><ext uri="{DEADBEEF-0000-4000-8000-000000000001}" '
+                          'xmlns:q="urn:future"><q:newThing/></ext></extLst>')
+
+
+def _unknown_part(package):
+    package.put("xl/future/thing1.bin", b"\x00\x01")
+    package.relate("xl/workbook.xml", "http://example.invalid/relationships/futureThing", "future/thing1.bin")
+
+
+def _orphan_part(package):
+    package.put("xl/notes/orphan.xml", "<x/>")
+
+
+@pytest.fixture(scope="module")
+def rectified(tmp_path_factory):
+    """The demo meeting after `rectify` (a 整改清单 with rows), and a returned unit ledger
+    with one answer, so `ledger merge` has a cell to write."""
+    folder = tmp_path_factory.mktemp("rectified")
+    path = new_workbook(folder / "会.xlsx", demo=True)
+    run_rectify(path, now=_dt.datetime(2024, 1, 20, 9, 0))
+    for backup in backups_of(path):
+        backup.unlink()
+    returned = run_ledger_split(path, folder / "分发").files[0]
+    unit = openpyxl.load_workbook(returned)
+    unit["整改台账"]["E2"] = "逐人谈心谈话"
+    unit.save(folder / "回01.xlsx")
+    return path.read_bytes(), folder / "回01.xlsx"
+
+
+@pytest.mark.parametrize("dress,command,fragments", [
+    (_wps_cell_image, ["ledger", "merge", "{path}"], ["WPS单元格图片（xl/cellimages.xml）"]),
+    (_header_logo, ["rectify", "{path}"], ["工作表“整改清单”中有", "页眉页脚中的图片（legacyDrawingHF）"]),
+    (_custom_xml, ["rectify", "{path}"], ["自定义XML数据（customXml/item1.xml）"]),
+    (_unknown_extension, ["rectify", "{path}"], ["无法识别的扩展内容（{DEADBEEF-0000-4000-8000-000000000001}）"]),
+    (_unknown_part, ["rectify", "{path}"], ["无法识别的内容（xl/future/thing1.bin"]),
+    (_orphan_part, ["rectify", "{path}"], ["无法识别的部件（xl/notes/orphan.xml）"]),
+])
+def test_what_the_editor_cannot_keep_is_refused_through_the_cli(tmp_path, rectified, dress, command, fragments):
+    original, returned = rectified
+    path = tmp_path / "会.xlsx"
+    path.write_bytes(original)
+    package = Package(path)
+    dress(package)
+    package.save()
+    if command[0] == "rectify":      # give rectify something to write: a new problem in 点评
+        package = Package(path)
+        part = package.parts["点评"]
+        text = package.text(part)
+        package.members[part] = text.replace("</sheetData>", '<row r="90"><c r="A90" t="inlineStr"><is><t>01</t>'
+                                             '</is></c><c r="B90" t="inlineStr"><is><t>党建</t></is></c>'
+                                             '<c r="D90" t="inlineStr"><is><t>新发现的问题。</t></is></c></row>'
+                                             '</sheetData>', 1).encode("utf-8")
+        package.save()
+    before = path.read_bytes()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    args = [str(path) if a == "{path}" else a for a in command] + ([str(returned)] if command[0] == "ledger" else [])
+    done = runner.invoke(app, args)
+    said = "".join(done.output.split())
+    assert done.exit_code == 1, done.output
+    assert "Traceback" not in done.output and "内部错误" not in done.output
+    for fragment in fragments + ["为免丢失，工作簿未做任何改动"]:
+        assert fragment in said, done.output
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == names      # no backup, no temporary, no lock
+
+
+def _printer_settings(package):
+    part = package.parts[S.SHEET_RECTIFY]
+    package.put("xl/printerSettings/printerSettings1.bin", b"\x00" * 64,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.printerSettings")
+    package.relate(part, f"{REL}/printerSettings", "../printerSettings/printerSettings1.bin", "rIdP")
+    package.sheet_element(S.SHEET_RECTIFY, '<ignoredErrors><ignoredError sqref="A1:A9" numberStoredAsText="1"/>'
+                          '</ignoredErrors>')
+
+
+def test_settings_that_are_no_content_are_dropped_and_declared(tmp_path, rectified):
+    original, returned = rectified
+    path = tmp_path / "会.xlsx"
+    path.write_bytes(original)
+    package = Package(path)
+    _printer_settings(package)
+    package.save()
+    done = runner.invoke(app, ["ledger", "merge", str(path), str(returned)])
+    said = "".join(done.output.split())
+    assert done.exit_code == 0, done.output
+    assert "打印机驱动的私有设置（纸张、方向、页边距等页面设置已保留）（“整改清单”）" in said
+    assert "忽略错误检查（绿色小三角）的设置（“整改清单”）" in said
+    assert len(backups_of(path)) == 1
+
+
+def test_the_survey_reads_a_plain_excel_package_as_fully_kept(tmp_path):
+    # xlsxwriter writes what Excel writes for plain data, comments, tables and validation
+    path = tmp_path / "a.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("表")
+        sheet.write_row(0, 0, ["甲", "乙"])
+        sheet.write_row(1, 0, [1, 2])
+        sheet.add_table("A1:B2", {"columns": [{"header": "甲"}, {"header": "乙"}]})
+        sheet.write_comment("A2", "批注")
+        sheet.data_validation("C1", {"validate": "list", "source": ["是", "否"]})
+        sheet.set_header("&C会议")
+    assert find_losses(path, inspect_workbook(path)) == {}
+
+
+# --- backups: only the tool's own, in the order of the time in their names ------------------------
+def test_pruning_never_touches_the_clerks_look_alikes(tmp_path):
+    path = _plain(tmp_path, "评议.xlsx")
+    clerk = ["评议.备份-1.xlsx", "评议.备份-最终.xlsx", "评议.备份-20240301.xlsx", "评议.备份-20241399-120000.xlsx",
+             "评议.备份-20240301-090000-0.xlsx", "评议.备份-20240301-090000.xlsx.bak", "评议.备份-20240301-090000.XLSX"]
+    for name in clerk:
+        (tmp_path / name).write_bytes(b"clerk's own " + name.encode())
+    for minute in range(BACKUPS_KEPT + 2):
+        edit_workbook(path, _write_c3, now=dt.datetime(2024, 3, 1, 9, minute, 0))
+    for name in clerk:
+        assert (tmp_path / name).read_bytes() == b"clerk's own " + name.encode()
+    assert len(backups_of(path)) == BACKUPS_KEPT
+
+
+def test_backups_in_one_second_are_numbered_and_ordered_by_time_then_number(tmp_path):
+    path = _plain(tmp_path)
+    when = dt.datetime(2024, 3, 1, 9, 0, 0)
+    for _ in range(11):
+        edit_workbook(path, _write_c3, now=when, keep_backups=100)
+    edit_workbook(path, _write_c3, now=when - dt.timedelta(seconds=1), keep_backups=100)
+    names = [p.name for p in backups_of(path)]
+    # by the time in the name first (08:59:59 before 09:00:00), then -2 … -11 after the unnumbered one
+    assert names[0] == "book.备份-20240301-085959.xlsx"
+    assert names[1:] == ["book.备份-20240301-090000.xlsx"] + [f"book.备份-20240301-090000-{n}.xlsx" for n in range(2, 12)]
+    edit_workbook(path, _write_c3, now=when + dt.timedelta(seconds=1), keep_backups=3)
+    assert [p.name for p in backups_of(path)] == ["book.备份-20240301-090000-10.xlsx", "book.备份-20240301-090000-11.xlsx",
+                                                  "book.备份-20240301-090001.xlsx"]
+
+
+def test_pruning_through_the_cli_keeps_the_clerks_backup(tmp_path, rectified):
+    original, returned = rectified
+    path = tmp_path / "会.xlsx"
+    path.write_bytes(original)
+    mine = tmp_path / "会.备份-1.xlsx"
+    mine.write_bytes(original)
+    for n in range(BACKUPS_KEPT):
+        (tmp_path / f"会.备份-20230101-0000{n:02d}.xlsx").write_bytes(original)
+    done = runner.invoke(app, ["ledger", "merge", str(path), str(returned)])
+    assert done.exit_code == 0, done.output
+    assert mine.read_bytes() == original
+    kept = backups_of(path)
+    assert len(kept) == BACKUPS_KEPT and kept[0].name == "会.备份-20230101-000001.xlsx"

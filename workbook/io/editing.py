@@ -127,6 +127,8 @@ _SHAPE = re.compile(rb"<(?:\w+:)?(?:sp|cxnSp|grpSp)[\s>]")
 # Legacy VML holds comment boxes (ObjectType="Note", kept) and old form controls (lost).
 _VML_CONTROL = re.compile(rb'ObjectType="(?!Note")[^"]*"')
 _VML_PICTURE = re.compile(rb"<(?:\w+:)?imagedata[\s>/]")
+# a header/footer picture's VML (shape ids LH CH RH LF CF RF): named by its legacyDrawingHF
+_VML_HEADER_FOOTER = re.compile(rb'<(?:\w+:)?shape\b[^>]*\bid="[LCR][HF]"')
 
 # Elements of a worksheet's XML that openpyxl reads and writes back (its WorksheetReader).
 # `drawing`, `picture`, `oleObjects`, `controls` and `legacyDrawing` are judged by their
@@ -140,7 +142,7 @@ _SHEET_ELEMENTS_KEPT = {
 # dropped by openpyxl, and no content: declared in a note when the sheet had them
 _SHEET_ELEMENTS_REGENERATED = {
     "ignoredErrors": "忽略错误检查（绿色小三角）的设置",
-    "phoneticPr": "拼音指南的设置",
+    "phoneticPr": "",                      # Chinese and Japanese Excel write it on every sheet
     "sheetCalcPr": "",
     "sortState": "上次排序的条件",
 }
@@ -297,6 +299,8 @@ def _survey_vml(archive: zipfile.ZipFile, target: str, sheet: str, survey: Surve
         return
     if _VML_CONTROL.search(vml):
         survey.lose(sheet, "窗体控件")
+    if _VML_HEADER_FOOTER.search(vml):
+        return
     if _VML_PICTURE.search(vml) or _relationships(archive, target):
         survey.lose(sheet, _named("VML 图片", target))
 
@@ -659,11 +663,15 @@ class EditSession:
         if formulas:
             notes.append(f"工作簿中有 {len(formulas)} 个公式单元格（如 {formulas[0]}），公式已原样保留；"
                          "其计算结果要在 Excel 中打开并保存一次后才会更新，在此之前 shuping 读到的是空值。")
-        settings = [(sheet, what) for sheet, items in survey.regenerated.items() if sheet not in dropped
-                    for what in items]
+        settings: dict[str, list[str]] = {}
+        for sheet, items in survey.regenerated.items():
+            for what in items:
+                if sheet not in dropped:
+                    settings.setdefault(what, []).append(sheet)
         if settings:
-            notes.append("以下设置命令行不能保留，已省略（不影响任何单元格内容）："
-                         + "；".join((f"“{sheet}”的" if sheet else "") + what for sheet, what in settings) + "。")
+            notes.append("以下设置命令行不能保留，已省略（不影响任何单元格内容）：" + "；".join(
+                what + ("" if sheets == [""] else "（" + "、".join(f"“{s}”" for s in sheets if s) + "）")
+                for what, sheets in settings.items()) + "。")
         return notes
 
 
