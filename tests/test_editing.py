@@ -491,3 +491,61 @@ def test_pruning_through_the_cli_keeps_the_clerks_backup(tmp_path, rectified):
     assert mine.read_bytes() == original
     kept = backups_of(path)
     assert len(kept) == BACKUPS_KEPT and kept[0].name == "会.备份-20230101-000001.xlsx"
+
+
+# --- rectify respects the clerk's rewording of a row it made -------------------------------------
+def _rectify_sheet(path):
+    return openpyxl.load_workbook(path)[S.SHEET_RECTIFY]
+
+
+def _reword_first_row(path, forget_log=False):
+    book = openpyxl.load_workbook(path)
+    sheet = book[S.SHEET_RECTIFY]
+    assert sheet["A2"].value == "01-1"
+    sheet["E2"] = "（经核实）" + sheet["E2"].value + "，需加强。"
+    if forget_log:                   # a workbook rectified before the log held the text
+        log = book["台账合并记录"]
+        for row in range(log.max_row, 1, -1):
+            if log.cell(row, 2).value == "问题描述":
+                log.delete_rows(row)
+    book.save(path)
+    return sheet["E2"].value
+
+
+@pytest.mark.parametrize("forget_log", [False, True])
+def test_a_reworded_tool_row_stays_the_same_problem(tmp_path, forget_log):
+    path = new_workbook(tmp_path / "会.xlsx", demo=True)
+    assert runner.invoke(app, ["rectify", str(path)]).exit_code == 0
+    rows = _rectify_sheet(path).max_row
+    reworded = _reword_first_row(path, forget_log)
+    before = path.read_bytes()
+    done = runner.invoke(app, ["rectify", str(path)])
+    assert done.exit_code == 0, done.output
+    # not re-added as a new row, the clerk's row not flagged, nothing written at all
+    assert "新增 0 行，标注 0 行" in done.output and "整改清单已是最新" in done.output
+    assert path.read_bytes() == before
+    sheet = _rectify_sheet(path)
+    assert sheet.max_row == rows and sheet["A2"].value == "01-1" and sheet["E2"].value == reworded
+    assert not sheet["L2"].value
+
+
+def test_a_reworded_row_whose_problem_left_the_comments_is_still_flagged(tmp_path):
+    path = new_workbook(tmp_path / "会.xlsx", demo=True)
+    assert runner.invoke(app, ["rectify", str(path)]).exit_code == 0
+    _reword_first_row(path)
+    book = openpyxl.load_workbook(path)
+    comments = book["点评"]
+    row = next(r for r in range(2, comments.max_row + 1) if comments.cell(r, 1).value == "01")
+    comments.cell(row, 4).value = "存在的不足是：一是一个全新的问题。"
+    book.save(path)
+    done = runner.invoke(app, ["rectify", str(path)])
+    assert done.exit_code == 0, done.output
+    sheet = _rectify_sheet(path)
+    # 01's old problems are gone from 点评: each of its rows is flagged (the reworded one too);
+    # the new problem gets the next number
+    flagged = [sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)
+               if "点评中已无此问题" in str(sheet.cell(r, 12).value or "")]
+    assert "01-1" in flagged and all(pid.startswith("01-") for pid in flagged)
+    added = [sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)
+             if sheet.cell(r, 5).value == "一个全新的问题。"]
+    assert added == [f"01-{len(flagged) + 1}"]
