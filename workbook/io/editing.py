@@ -25,6 +25,7 @@ import io
 import os
 import posixpath
 import re
+import warnings
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -602,7 +603,9 @@ class EditSession:
         original, stamp = self._original, self._stamp
         step("正在读取工作簿（用于修改）…")
         try:
-            book = openpyxl.load_workbook(io.BytesIO(original), rich_text=True)
+            with warnings.catch_warnings():   # what openpyxl would drop is surveyed and refused below
+                warnings.simplefilter("ignore")
+                book = openpyxl.load_workbook(io.BytesIO(original), rich_text=True)
         except Exception as exc:
             raise UnreadableWorkbook(f"无法打开“{self.named.name}”进行修改：{exc}") from exc
         before = take_values(book)
