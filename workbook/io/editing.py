@@ -1,22 +1,29 @@
-"""The one path by which shuping changes a clerk's workbook (`prepare`, `rectify`, `carry`).
+"""The one path by which shuping changes a clerk's workbook (prepare, comments import,
+rectify, ledger merge, carry).
 
-A command hands `edit_workbook` a function that changes an openpyxl Workbook and says
-which cells it was allowed to touch. Around it, in this order:
+A step opens an edit session — `with open_edit(path) as session:` — reads the workbook it
+decides from with `session.load()`, and hands `session.apply` a function that changes an
+openpyxl Workbook and says which cells it was allowed to touch. In this order:
 
-1. the file is vetted like any input (reader.inspect_workbook), refused while Excel or
-   WPS has it open (`~$name.xlsx`, or it cannot be opened for writing), and refused
-   when a clerk's own sheet holds what openpyxl would silently drop (charts, images,
-   shapes, pivot tables, form and ActiveX controls, slicers, sparklines, VBA…);
-2. every cell value is taken down, the edit runs, and nothing is written when it says
+1. a symbolic link is resolved once (the file it points to is edited, the link stays a
+   link); the file is vetted like any input (reader.inspect_workbook) and refused while
+   Excel or WPS has it open (`~$name.xlsx`);
+2. the edit's lock is taken (io/locks.py) and held until after the rename: a second edit
+   waits, then reads what the first one wrote — no edit is lost to another's rename;
+3. every cell value is taken down, the edit runs, and nothing is written when it says
    there is nothing to change;
-3. a timestamped backup `<stem>.备份-YYYYmmdd-HHMMSS.xlsx` is written beside the file
-   (the last BACKUPS_KEPT are kept);
-4. the new workbook goes to a temporary file, is fsynced, read back and compared cell by
+4. the package is surveyed against what the editor keeps (`survey_workbook`): every
+   relationship, part and sheet element is one openpyxl writes back, or one that is no
+   content (regenerated, named in a note), or the edit is refused by its name — the list
+   is of what is kept, so anything unknown is refused, never silently lost;
+5. a backup `<stem>.备份-YYYYmmdd-HHMMSS[-N].xlsx` is written beside the file (the last
+   BACKUPS_KEPT of exactly that pattern are kept, by the time in the name);
+6. the new workbook goes to a temporary file, is fsynced, read back and compared cell by
    cell with what was taken down (only the declared cells may differ), and only then
    renamed over the original.
 
-Tool-owned sheets (schema.GENERATED_SHEETS) holding charts are dropped rather than
-refused: they are rebuilt on the next count.
+Tool-owned sheets (schema.GENERATED_SHEETS) holding what cannot be kept are dropped rather
+than refused: they are rebuilt on the next count.
 """
 from __future__ import annotations
 
