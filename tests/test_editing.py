@@ -204,7 +204,7 @@ def test_unusable_files_are_refused_as_input(tmp_path):
 
 def test_stale_temporaries_of_a_crashed_run_are_cleared(tmp_path):
     path = _plain(tmp_path)
-    stale = tmp_path / ".~shuping-book-abc.xlsx"
+    stale = tmp_path / ".~shuping-book-abc_1234.xlsx"   # mkstemp: 8 characters
     stale.write_bytes(b"half")
     edit_workbook(path, _write_c3)
     assert not stale.exists()
@@ -549,3 +549,16 @@ def test_a_reworded_row_whose_problem_left_the_comments_is_still_flagged(tmp_pat
     added = [sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)
              if sheet.cell(r, 5).value == "一个全新的问题。"]
     assert added == [f"01-{len(flagged) + 1}"]
+
+
+def test_stale_temporaries_of_another_workbook_are_not_taken(tmp_path):
+    # a.xlsx's prefix .~shuping-a- is also the start of a-b.xlsx's temporaries and of its lock
+    path = _plain(tmp_path, "a.xlsx")
+    others = [tmp_path / ".~shuping-a-b-k3j4h5g6.xlsx", tmp_path / ".~shuping-a-b.xlsx.lock",
+              tmp_path / ".~shuping-a-说明.xlsx"]
+    for other in others:
+        other.write_bytes(b"not a's")
+    mine = tmp_path / ".~shuping-a-x1y2z3w4.xlsx"
+    mine.write_bytes(b"half")
+    edit_workbook(path, _write_c3)
+    assert not mine.exists() and all(other.exists() for other in others)
