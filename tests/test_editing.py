@@ -354,6 +354,14 @@ def _unknown_part(package):
     package.relate("xl/workbook.xml", "http://example.invalid/relationships/futureThing", "future/thing1.bin")
 
 
+def _file_sharing(package):
+    """“修改权限密码”: Excel's fileSharing element, which openpyxl does not write back."""
+    workbook = package.text("xl/workbook.xml")
+    at = workbook.index("<workbookPr") if "<workbookPr" in workbook else workbook.index("<bookViews")
+    package.put("xl/workbook.xml", workbook[:at] + '<fileSharing readOnlyRecommended="1" userName="组织部"/>'
+                + workbook[at:])
+
+
 def _orphan_part(package):
     package.put("xl/notes/orphan.xml", "<x/>")
 
@@ -381,6 +389,7 @@ def rectified(tmp_path_factory):
     (_unknown_extension, ["rectify", "{path}"], ["无法识别的扩展内容（{DEADBEEF-0000-4000-8000-000000000001}）"]),
     (_unknown_part, ["rectify", "{path}"], ["无法识别的内容（xl/future/thing1.bin"]),
     (_orphan_part, ["rectify", "{path}"], ["无法识别的部件（xl/notes/orphan.xml）"]),
+    (_file_sharing, ["carry", "{old}", "{path}"], ["“修改权限密码”或“建议只读”的设置（fileSharing）"]),
 ])
 def test_what_the_editor_cannot_keep_is_refused_through_the_cli(tmp_path, rectified, dress, command, fragments):
     original, returned = rectified
@@ -400,7 +409,12 @@ def test_what_the_editor_cannot_keep_is_refused_through_the_cli(tmp_path, rectif
         package.save()
     before = path.read_bytes()
     names = sorted(p.name for p in tmp_path.iterdir())
-    args = [str(path) if a == "{path}" else a for a in command] + ([str(returned)] if command[0] == "ledger" else [])
+    if command[0] == "carry":        # last year's workbook with one unfinished item to carry in
+        last_year = tmp_path.parent / (tmp_path.name + "-去年") / "2023.xlsx"
+        last_year.parent.mkdir()
+        last_year.write_bytes(original)
+    args = [str(path) if a == "{path}" else str(last_year) if a == "{old}" else a for a in command]
+    args += [str(returned)] if command[0] == "ledger" else []
     done = runner.invoke(app, args)
     said = "".join(done.output.split())
     assert done.exit_code == 1, done.output

@@ -177,6 +177,19 @@ _EXTENSION_NAMES = {
     "protectedRanges": "允许编辑区域（保护设置）",
     "ignoredErrors": "忽略错误检查的扩展设置",
 }
+# Elements of xl/workbook.xml: kept by openpyxl, no content (the extensions that hold
+# content — slicer and timeline caches, the data model — come with a relationship, refused
+# above), or refused by name.
+_WORKBOOK_ELEMENTS_KEPT = {"workbookPr", "workbookProtection", "bookViews", "sheets", "externalReferences",
+                           "definedNames", "calcPr", "pivotCaches"}
+_WORKBOOK_ELEMENTS_REGENERATED = {"fileVersion", "fileRecoveryPr", "oleSize", "smartTagPr", "smartTagTypes",
+                                  "webPublishing", "extLst", "AlternateContent"}
+_WORKBOOK_ELEMENT_NAMES = {
+    "fileSharing": "“修改权限密码”或“建议只读”的设置",
+    "customWorkbookViews": "自定义视图",
+    "functionGroups": "自定义函数类别",
+    "webPublishObjects": "网页发布设置",
+}
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _CONTENT_TYPES = "[Content_Types].xml"
 
@@ -286,6 +299,20 @@ def _survey_sheet_xml(xml: bytes, sheet: str, survey: Survey) -> None:
             survey.lose(sheet, f"无法识别的内容（{name}）")
 
 
+def _survey_workbook_xml(xml: bytes, survey: Survey) -> None:
+    from defusedxml import ElementTree
+
+    try:
+        root = ElementTree.fromstring(xml)
+    except ElementTree.ParseError as exc:
+        raise UnreadableWorkbook(f"工作簿结构（workbook.xml）无法解析：{exc}") from exc
+    for element in root:
+        name = _local(element.tag)[1]
+        if name in _WORKBOOK_ELEMENTS_KEPT or name in _WORKBOOK_ELEMENTS_REGENERATED:
+            continue
+        survey.lose("", _named(_WORKBOOK_ELEMENT_NAMES.get(name, "无法识别的内容"), name))
+
+
 def _survey_drawing(archive: zipfile.ZipFile, target: str, sheet: str, survey: Survey) -> None:
     kinds = [_DRAWING_KINDS.get(k) for k, _ in _relationships(archive, target)]
     for kind in kinds:
@@ -384,6 +411,8 @@ def survey_workbook(path: Path | io.BytesIO, sheet_parts: dict[str, str]) -> Sur
                 survey.regenerate("", _RELATIONSHIPS_REGENERATED[kind])
             else:
                 survey.lose("", _named(_RELATIONSHIP_NAMES.get(kind) or _unknown(kind, target), target))
+        if "xl/workbook.xml" in names:
+            _survey_workbook_xml(archive.read("xl/workbook.xml"), survey)
         if any(n.lower().endswith("vbaproject.bin") for n in names):
             survey.lose("", "宏（VBA 代码）")
         reached = _referenced(archive, names)
