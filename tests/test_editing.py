@@ -576,3 +576,15 @@ def test_stale_temporaries_of_another_workbook_are_not_taken(tmp_path):
     mine.write_bytes(b"half")
     edit_workbook(path, _write_c3)
     assert not mine.exists() and all(other.exists() for other in others)
+
+
+def test_a_hard_linked_workbook_is_edited_under_this_name_and_the_clerk_is_told(tmp_path):
+    import os
+
+    path = _plain(tmp_path)
+    other = tmp_path / "另一个名字.xlsx"
+    os.link(path, other)
+    before = other.read_bytes()
+    result = edit_workbook(path, _write_c3)
+    assert any("硬链接" in note for note in result.notes)
+    assert other.read_bytes() == before and openpyxl.load_workbook(path)["表"]["C3"].value == "新增"

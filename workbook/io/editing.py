@@ -569,14 +569,19 @@ def backups_of(path: Path) -> list[Path]:
     return [candidate for _, candidate in sorted(found)]
 
 
-def write_backup(path: Path, data: bytes, when: _dt.datetime) -> Path:
-    """A new backup; a second one within the same second gets -2, -3… (never overwrites)."""
+def free_backup_name(path: Path, when: _dt.datetime) -> Path:
+    """The name of a new backup: a second one within the same second gets -2, -3…"""
     serial = 1
     target = backup_name(path, when)
     while target.exists() or target.is_symlink():
         serial += 1
         target = backup_name(path, when, serial)
-    return atomic_write_bytes(target, data, faults=False)
+    return target
+
+
+def write_backup(path: Path, data: bytes, when: _dt.datetime) -> Path:
+    """A new backup (never over an existing file)."""
+    return atomic_write_bytes(free_backup_name(path, when), data, faults=False)
 
 
 def prune_backups(path: Path, keep: int = BACKUPS_KEPT) -> None:
