@@ -49,9 +49,9 @@ def refuse_same_file(first: str | os.PathLike, second: str | os.PathLike, why: s
     """Raise UsageError (exit 2) when both names are one file; `why` says what that would do."""
     if same_file(first, second):
         a, b = Path(first), Path(second)
-        names = f"“{a.name}”" if str(a) == str(b) else f"“{a.name}”和“{b.name}”"
-        raise UsageError(f"{names}是同一个文件（同一路径、快捷链接或硬链接），{why}。"
-                         "请给出两个不同的文件，未做任何改动")
+        names = (f"两处给出的都是“{a.name}”，是同一个文件" if str(a) == str(b)
+                 else f"“{a.name}”和“{b.name}”是同一个文件（符号链接或硬链接指向同一文件）")
+        raise UsageError(f"{names}：{why}。请给出两个不同的文件，未做任何改动")
 
 
 def lock_path(real: Path) -> Path:
