@@ -535,8 +535,10 @@ def test_a_reworded_tool_row_stays_the_same_problem(tmp_path, forget_log):
     before = path.read_bytes()
     done = runner.invoke(app, ["rectify", str(path)])
     assert done.exit_code == 0, done.output
-    # not re-added as a new row, the clerk's row not flagged, nothing written at all
+    # not re-added as a new row, the clerk's row not flagged, nothing written at all; without
+    # the logged text the pairing by 问题编号 is said, so a clerk can check it
     assert "新增 0 行，标注 0 行" in done.output and "整改清单已是最新" in done.output
+    assert ("按问题编号视为文书改写过的同一问题" in "".join(done.output.split())) == forget_log
     assert path.read_bytes() == before
     sheet = _rectify_sheet(path)
     assert sheet.max_row == rows and sheet["A2"].value == "01-1" and sheet["E2"].value == reworded

@@ -113,6 +113,11 @@ def plan_rectification(book: Book, written: dict[str, str] | None = None) -> Rec
         if 1 <= serial <= len(said) and said[serial - 1][0] not in listed:
             listed[said[serial - 1][0]] = row
             matched_rows.add(id(row))
+            column = S.SHEET_BY_NAME[S.SHEET_RECTIFY].col("问题描述")
+            plan.issues.append(warning(
+                "RECTIFY_REWORDED_ASSUMED", row.source.at(column),
+                f"{row.problem_id} 的问题描述与点评中{row.reporter_id}的第 {serial} 个问题“{said[serial - 1][2]}”"
+                "不同，按问题编号视为文书改写过的同一问题，未重复添加；若点评中的是新问题，请手工添加一行"))
     for said in spoken.values():
         for key, comment, text in said:
             if key in listed:
