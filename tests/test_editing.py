@@ -299,6 +299,7 @@ class Package:
 
     def sheet_element(self, sheet, xml, before="</worksheet>"):
         part = self.parts[sheet]
+        assert before in self.text(part)
         self.members[part] = self.text(part).replace(before, xml + before, 1).encode("utf-8")
 
     def save(self):
@@ -590,3 +591,26 @@ def test_a_hard_linked_workbook_is_edited_under_this_name_and_the_clerk_is_told(
     result = edit_workbook(path, _write_c3)
     assert any("硬链接" in note for note in result.notes)
     assert other.read_bytes() == before and openpyxl.load_workbook(path)["表"]["C3"].value == "新增"
+
+
+def test_what_excel_365_writes_into_every_workbook_is_no_refusal(tmp_path):
+    # workbook.xml as Excel 365 saves it: fileVersion, the absPath in mc:AlternateContent,
+    # xr:revisionPtr, fileRecoveryPr, an extLst; a CJK sheet's phoneticPr; printer settings
+    path = _plain(tmp_path)
+    package = Package(path)
+    workbook = package.text("xl/workbook.xml")
+    at = workbook.index("<workbookPr")
+    package.put("xl/workbook.xml", workbook[:at]
+                + '<fileVersion appName="xl" lastEdited="7" lowestEdited="7" rupBuild="27328"/>'
+                + '<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+                  '<mc:Choice Requires="x15"><x15ac:absPath xmlns:x15ac="http://schemas.microsoft.com/office/'
+                  'spreadsheetml/2010/11/ac" url="D:\\\\组织部\\\\"/></mc:Choice></mc:AlternateContent>'
+                + '<xr:revisionPtr xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/2014/revision" '
+                  'revIDLastSave="0" documentId="8_{1}"/>'
+                + workbook[at:].replace("</workbook>", '<fileRecoveryPr repairLoad="1"/><extLst><ext uri="{140A7094-'
+                                        '0E35-4892-8432-C4D2E57EDEB5}"/></extLst></workbook>'))
+    package.sheet_element("表", '<phoneticPr fontId="1" type="noConversion"/>', before="<pageMargins")
+    package.save()
+    assert find_losses(path, inspect_workbook(path)) == {}
+    result = edit_workbook(path, _write_c3)
+    assert result.changed and not any("省略" in note for note in result.notes)

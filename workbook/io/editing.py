@@ -182,8 +182,9 @@ _EXTENSION_NAMES = {
 # above), or refused by name.
 _WORKBOOK_ELEMENTS_KEPT = {"workbookPr", "workbookProtection", "bookViews", "sheets", "externalReferences",
                            "definedNames", "calcPr", "pivotCaches"}
+# (revisionPtr: Excel 2016+ marks every save with it; AlternateContent: its absPath)
 _WORKBOOK_ELEMENTS_REGENERATED = {"fileVersion", "fileRecoveryPr", "oleSize", "smartTagPr", "smartTagTypes",
-                                  "webPublishing", "extLst", "AlternateContent"}
+                                  "webPublishing", "extLst", "AlternateContent", "revisionPtr"}
 _WORKBOOK_ELEMENT_NAMES = {
     "fileSharing": "“修改权限密码”或“建议只读”的设置",
     "customWorkbookViews": "自定义视图",
