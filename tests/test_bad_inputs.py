@@ -28,9 +28,22 @@ def corpus(tmp_path_factory):
     return root, made, reference / "评议_成果" / "计票结果.json"
 
 
+def _second_copy(path):
+    """A byte copy of the case outside its folder: `compare` refuses one file given twice."""
+    copy = path.parent.parent / "比对副本" / path.name
+    if copy.parent.exists():
+        shutil.rmtree(copy.parent)
+    copy.parent.mkdir()
+    if path.is_dir():
+        shutil.copytree(path, copy)
+    elif path.is_file():
+        shutil.copyfile(path, copy)
+    return copy
+
+
 def _arguments(command, path, results):
     if command == "compare":
-        return [command, str(path), str(path)]
+        return [command, str(path), str(_second_copy(path))]
     if command == "verify":   # a case may bring its own results file
         own = path.parent / "计票结果.json"
         return [command, str(path), str(own if own.exists() else results)]

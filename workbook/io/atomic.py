@@ -41,11 +41,15 @@ def _temporary_prefix(target: Path) -> str:
 
 
 def remove_stale_temporaries(target: Path) -> list[Path]:
-    """Temporary files a crashed run left beside `target` (never the target itself)."""
-    prefix = _temporary_prefix(target)
+    """Temporary files a crashed run left beside `target` (never the target itself). Only
+    names exactly of mkstemp's form for this target: `a.xlsx` must not take the temporary
+    of `a-b.xlsx` (`.~shuping-a-b-x1y2z3w4.xlsx`), nor a lock file, nor a clerk's file."""
+    import re
+
+    exact = re.compile(re.escape(_temporary_prefix(target)) + r"[a-z0-9_]{8}" + re.escape(target.suffix))
     removed = []
     try:
-        candidates = [p for p in target.parent.iterdir() if p.name.startswith(prefix)]
+        candidates = [p for p in target.parent.iterdir() if exact.fullmatch(p.name)]
     except OSError:
         return removed
     for stale in candidates:

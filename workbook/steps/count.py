@@ -149,10 +149,12 @@ def run_compare(first: str | os.PathLike, second: str | os.PathLike) -> CompareR
     """Double entry across two workbooks: 评议票 of `first` against 评议票 of `second`."""
     from ..compare import compare_copies, read_copy
     from ..errors import SheetTooLarge
+    from ..io.locks import refuse_same_file
     from ..io.reader import open_source
     from ..issues import Source, error
     from ..parse import parse_items, parse_reporters
 
+    refuse_same_file(first, second, "一个文件与它自己比对必然一致，什么也证明不了（双人录入要比对两人各自录入的两个文件）")
     copies, issues = [], []
     for path in (first, second):
         source = open_source(path)

@@ -32,13 +32,20 @@ def run_prepare(path: str | os.PathLike, now: _dt.datetime | None = None,
                 progress: Callable[[str], None] | None = None) -> PrepareRun:
     """Lay out 评议票 rows 1–2 (and 评议票(复核)'s when present) from 述职人 × 评议项目,
     through the safe editing path; refused, with issues, when typed cells would move."""
+    from ..io.editing import open_edit
+
+    path = Path(path)
+    with open_edit(path, progress) as session:   # the lock is held from the read to the rename
+        return _prepare(session, path, now)
+
+
+def _prepare(session, path: Path, now: _dt.datetime | None) -> PrepareRun:
     from ..io.ballot_sheet import ballot_sheets, ensure_sheet, lay_out, read_header, typed_counts
-    from ..io.editing import Edit, edit_workbook
+    from ..io.editing import Edit
     from ..issues import has_errors
     from ..prepare import plan_ballot_layout
 
-    path = Path(path)
-    book, issues = load_book(path)
+    book, issues = session.load()
     needed = prepare_blockers(book, issues)
     run = PrepareRun(path, book, needed)
     if has_errors(needed):
@@ -62,7 +69,7 @@ def run_prepare(path: str | os.PathLike, now: _dt.datetime | None = None,
             return None
         return Edit(regions, summary)
 
-    edit = edit_workbook(path, apply, now=now, progress=progress)
+    edit = session.apply(apply, now=now)
     if not any(plan.refused for plan in run.plans):
         run.edit = edit
     return run
@@ -83,14 +90,25 @@ def run_import_comments(path: str | os.PathLike, speech: str | os.PathLike, dry_
                         reviewer: str = "", now: _dt.datetime | None = None,
                         progress: Callable[[str], None] | None = None) -> ImportRun:
     """Fill 点评 from the chair's speech: one 综合 row per matched reporter not yet there."""
-    from ..comments import fill_masked_names, match_blocks, parse_speech
-    from ..io.editing import Edit, edit_workbook
-    from ..io.sheet_rows import append_rows
+    from ..io.editing import open_edit
     from ..io.speech import read_speech
 
     text = read_speech(speech)
     path = Path(path)
-    book, issues = load_book(path)
+    if dry_run:   # reads only: no lock, works while Excel has the file open
+        book, issues = load_book(path)
+        return _import_comments(None, path, book, issues, text, dry_run, reviewer, now)
+    with open_edit(path, progress) as session:   # the lock is held from the read to the rename
+        book, issues = session.load()
+        return _import_comments(session, path, book, issues, text, dry_run, reviewer, now)
+
+
+def _import_comments(session, path: Path, book: Book, issues: list[Issue], text: str, dry_run: bool,
+                     reviewer: str, now: _dt.datetime | None) -> ImportRun:
+    from ..comments import fill_masked_names, match_blocks, parse_speech
+    from ..io.editing import Edit
+    from ..io.sheet_rows import append_rows
+
     blocking = errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_COMMENTS))
     run = ImportRun(path, match_blocks(parse_speech(text), book.reporters), dry_run=dry_run, issues=blocking)
     if blocking:
@@ -121,7 +139,7 @@ def run_import_comments(path: str | os.PathLike, speech: str | os.PathLike, dry_
         first, last = append_rows(ensure_sheet(workbook, S.SHEET_COMMENTS), rows, wrap_cols=(2, 3, 4))
         return Edit({S.SHEET_COMMENTS: rows_region(first, last)}, [f"点评：新增 {len(rows)} 行"])
 
-    run.edit = edit_workbook(path, apply, now=now, progress=progress)
+    run.edit = session.apply(apply, now=now)
     return run
 
 
@@ -140,15 +158,25 @@ class RectifyRun:
 def run_rectify(path: str | os.PathLike, now: _dt.datetime | None = None,
                 progress: Callable[[str], None] | None = None) -> RectifyRun:
     """Add a 整改清单 row for every problem in 点评 not yet listed (rectify.py)."""
-    from ..io.editing import Edit, edit_workbook
-    from ..io.sheet_rows import append_rows, set_value
-    from ..ledger import SHEET_MERGE_LOG
-    from ..rectify import plan_rectification
+    from ..io.editing import open_edit
 
     path = Path(path)
-    book, issues = load_book(path)
+    with open_edit(path, progress) as session:   # the lock is held from the read to the rename
+        return _rectify(session, path, now)
+
+
+def _rectify(session, path: Path, now: _dt.datetime | None) -> RectifyRun:
+    from ..io.editing import Edit
+    from ..io.sheet_rows import append_rows, set_value
+    from ..ledger import SHEET_MERGE_LOG
+    from ..rectify import DESCRIPTION_LOGGED, plan_rectification
+    from .follow_up import tool_log
+
+    book, issues = session.load()
     blocking = errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_COMMENTS, S.SHEET_RECTIFY))
-    plan = plan_rectification(book)
+    written = {pid: value for (pid, name), value in tool_log(session.read_source()).items()
+               if name == DESCRIPTION_LOGGED and isinstance(value, str)}
+    plan = plan_rectification(book, written)
     run = RectifyRun(path, plan, blocking + plan.issues)
     if run.refused or not plan.changes:
         return run
@@ -166,8 +194,10 @@ def run_rectify(path: str | os.PathLike, now: _dt.datetime | None = None,
         if plan.additions:
             first, last = append_rows(sheet, [p.row() for p in plan.additions], wrap_cols=(4,))
             # what the tool wrote, so `ledger merge` can tell it from what the clerk typed
+            # (问题描述 too: a clerk's rewording of it is then known as the same problem)
             written = [[p.problem_id, name, value, "rectify", stamp] for p in plan.additions
-                       for name, value in (("责任人", p.owner), ("整改状态", S.RECT_NOT_STARTED))]
+                       for name, value in (("责任人", p.owner), ("整改状态", S.RECT_NOT_STARTED),
+                                           (DESCRIPTION_LOGGED, p.description))]
             log_tool_values(workbook, written)
             regions[SHEET_MERGE_LOG] = lambda row, col: True
         noted = set(plan.notes)
@@ -175,5 +205,5 @@ def run_rectify(path: str | os.PathLike, now: _dt.datetime | None = None,
             row in noted and col == note_col)
         return Edit(regions, [f"整改清单：新增 {len(plan.additions)} 行，标注 {len(plan.notes)} 行"])
 
-    run.edit = edit_workbook(path, apply, now=now, progress=progress)
+    run.edit = session.apply(apply, now=now)
     return run

@@ -72,11 +72,10 @@ class LedgerMergeRun:
     edit: Any = None
 
 
-def _merge_log(path: Path) -> dict[tuple[str, str], Any]:
-    from ..io.reader import open_source
+def tool_log(source) -> dict[tuple[str, str], Any]:
+    """{(问题编号, 字段): the value the tool last wrote} from the hidden 台账合并记录 sheet."""
     from ..ledger import SHEET_MERGE_LOG
 
-    source = open_source(path)
     if SHEET_MERGE_LOG not in source.sheet_names:
         return {}
     log = {}
@@ -89,20 +88,30 @@ def _merge_log(path: Path) -> dict[tuple[str, str], Any]:
 def run_ledger_merge(path: str | os.PathLike, files: list[str | os.PathLike], now: _dt.datetime | None = None,
                      progress: Callable[[str], None] | None = None) -> LedgerMergeRun:
     """Take back what the units filled: only their own rows and fields, never over the clerk."""
-    from ..io.editing import Edit, edit_workbook
+    from ..io.editing import open_edit
+    from ..io.locks import refuse_same_file
+
+    path = Path(path)
+    for file in files:
+        refuse_same_file(path, file, "工作簿不能当作单位发回的整改台账合并进它自己")
+    with open_edit(path, progress) as session:   # the lock is held from the read to the rename
+        return _ledger_merge(session, path, files, now)
+
+
+def _ledger_merge(session, path: Path, files: list[str | os.PathLike], now: _dt.datetime | None) -> LedgerMergeRun:
+    from ..io.editing import Edit
     from ..io.ledger_xlsx import read_unit_ledger
     from ..io.sheet_rows import set_value
     from ..ledger import SHEET_MERGE_LOG, plan_merge
 
-    path = Path(path)
-    book, issues = load_book(path)
+    book, issues = session.load()
     blocking = errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_RECTIFY))
     returned, units = [], []
     for file in files:
         unit, rows = read_unit_ledger(Path(file))
         units.append(unit)
         returned += rows
-    plan = plan_merge(book, returned, _merge_log(path), today=(now.date() if now else None))
+    plan = plan_merge(book, returned, tool_log(session.read_source()), today=(now.date() if now else None))
     run = LedgerMergeRun(plan, blocking, units)
     if blocking or not plan.changes:
         return run
@@ -121,7 +130,7 @@ def run_ledger_merge(path: str | os.PathLike, files: list[str | os.PathLike], no
         return Edit({S.SHEET_RECTIFY: lambda row, col: (row, col) in cells, SHEET_MERGE_LOG: lambda row, col: True},
                     [f"整改清单：更新 {len(plan.updates)} 格"])
 
-    run.edit = edit_workbook(path, apply, now=now, progress=progress)
+    run.edit = session.apply(apply, now=now)
     return run
 
 
@@ -138,12 +147,21 @@ def run_carry(old: str | os.PathLike, new: str | os.PathLike, now: _dt.datetime 
               progress: Callable[[str], None] | None = None, mapping: dict[str, str] | None = None) -> CarryRun:
     """Copy last year's unfinished 整改清单 rows into the new workbook, history in 备注;
     each row follows its unit (党组织), `mapping` {上年编号: 本年编号} for renamed units."""
-    from ..io.editing import Edit, edit_workbook
+    from ..io.editing import open_edit
+    from ..io.locks import refuse_same_file
+
+    refuse_same_file(old, new, "结转会把本年度的整改事项再次追加到它自己的整改清单中（每运行一次多一倍）")
+    old_book, _ = load_book(old)
+    with open_edit(new, progress) as session:   # the lock is held from the read to the rename
+        return _carry(session, old_book, now, mapping)
+
+
+def _carry(session, old_book, now: _dt.datetime | None, mapping: dict[str, str] | None) -> CarryRun:
+    from ..io.editing import Edit
     from ..io.sheet_rows import append_rows
     from ..ledger import plan_carry_units
 
-    old_book, _ = load_book(old)
-    new_book, issues = load_book(new)
+    new_book, issues = session.load()
     blocking = errors_in(issues, (S.SHEET_RECTIFY,))
     plan = plan_carry_units(old_book, new_book, mapping)
     run = CarryRun(plan.carried, blocking, held=plan.held, moved=plan.moved)
@@ -157,5 +175,5 @@ def run_carry(old: str | os.PathLike, new: str | os.PathLike, now: _dt.datetime 
                                   wrap_cols=(4, 11))
         return Edit({S.SHEET_RECTIFY: rows_region(first, last)}, [f"整改清单：结转 {len(run.carried)} 行"])
 
-    run.edit = edit_workbook(new, apply, now=now, progress=progress)
+    run.edit = session.apply(apply, now=now)
     return run
