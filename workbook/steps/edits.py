@@ -11,8 +11,6 @@ from .. import schema as S
 from ..issues import Issue
 from ..model import Book
 from ..io.book import load_book
-from ..plans import prepare_blockers
-from .common import errors_in, log_tool_values, rows_region
 
 
 @dataclass
@@ -40,38 +38,19 @@ def run_prepare(path: str | os.PathLike, now: _dt.datetime | None = None,
 
 
 def _prepare(session, path: Path, now: _dt.datetime | None) -> PrepareRun:
-    from ..io.ballot_sheet import ballot_sheets, ensure_sheet, lay_out, read_header, typed_counts
-    from ..io.editing import Edit
-    from ..issues import has_errors
-    from ..prepare import plan_ballot_layout
+    from ..io.plan_writer import write_plan
+    from ..plans import BallotSheetSeen, plan_prepare
 
     book, issues = session.load()
-    needed = prepare_blockers(book, issues)
-    run = PrepareRun(path, book, needed)
-    if has_errors(needed):
+    source = session.read_source()
+    seen = [BallotSheetSeen(name, source.rows(name) if name in source.sheet_names else None)
+            for name in (S.SHEET_BALLOTS, S.SHEET_BALLOTS_RECHECK)
+            if name == S.SHEET_BALLOTS or name in source.sheet_names]
+    plan, run_plans = plan_prepare(book, issues, seen)
+    run = PrepareRun(path, book, list(plan.blockers), run_plans)
+    if plan.refused:
         return run
-
-    def apply(workbook) -> Edit | None:
-        regions, summary = {}, []
-        wanted = None   # 评议票(复核) follows 评议票's columns, so both are typed from one layout
-        for name in ballot_sheets(workbook):
-            sheet = ensure_sheet(workbook, name)
-            typed, forms = typed_counts(sheet)
-            plan = plan_ballot_layout(name, book.reporters, book.items, read_header(sheet), typed, wanted)
-            wanted = wanted or plan.columns
-            plan.forms = forms
-            run.plans.append(plan)
-            run.issues.extend(plan.issues)
-            if not plan.refused and lay_out(sheet, plan):
-                regions[name] = lambda row, col: row < S.BALLOT_HEADER_ROWS
-                summary.append(name)
-        if any(plan.refused for plan in run.plans) or not regions:
-            return None
-        return Edit(regions, summary)
-
-    edit = session.apply(apply, now=now)
-    if not any(plan.refused for plan in run.plans):
-        run.edit = edit
+    run.edit = session.apply(lambda workbook: write_plan(workbook, plan), now=now)
     return run
 
 
@@ -105,41 +84,16 @@ def run_import_comments(path: str | os.PathLike, speech: str | os.PathLike, dry_
 
 def _import_comments(session, path: Path, book: Book, issues: list[Issue], text: str, dry_run: bool,
                      reviewer: str, now: _dt.datetime | None) -> ImportRun:
-    from ..comments import fill_masked_names, match_blocks, parse_speech
-    from ..io.editing import Edit
-    from ..io.sheet_rows import append_rows
+    from ..comments import match_blocks, parse_speech
+    from ..io.plan_writer import write_plan
+    from ..plans import plan_import_comments
 
-    blocking = errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_COMMENTS))
-    run = ImportRun(path, match_blocks(parse_speech(text), book.reporters), dry_run=dry_run, issues=blocking)
-    if blocking:
+    matches = match_blocks(parse_speech(text), book.reporters)
+    plan, added, kept = plan_import_comments(book, issues, matches, reviewer)
+    run = ImportRun(path, matches, added, kept, dry_run=dry_run, issues=list(plan.blockers))
+    if plan.refused or dry_run or not plan.has_changes:
         return run
-    have = {c.reporter_id for c in book.comments if c.area == S.AREA_GENERAL}
-    rows = []
-    for match in run.matches:
-        if match.reporter is None:
-            continue
-        if match.reporter.id in have:
-            run.kept.append(match.reporter.id)
-            continue
-        have.add(match.reporter.id)
-        block = match.block
-        texts = []
-        for text in (block.achievements, block.problems, block.expectations):
-            text, replaced = fill_masked_names(text, match.reporter.name)   # said per block by the door
-            match.unmasked += replaced
-            texts.append(text)
-        rows.append([match.reporter.id, S.AREA_GENERAL, *texts, reviewer or None])
-        run.added.append((match.reporter.id, match.reporter.name))
-    if dry_run or not rows:
-        return run
-
-    def apply(workbook) -> Edit:
-        from ..io.ballot_sheet import ensure_sheet
-
-        first, last = append_rows(ensure_sheet(workbook, S.SHEET_COMMENTS), rows, wrap_cols=(2, 3, 4))
-        return Edit({S.SHEET_COMMENTS: rows_region(first, last)}, [f"点评：新增 {len(rows)} 行"])
-
-    run.edit = session.apply(apply, now=now)
+    run.edit = session.apply(lambda workbook: write_plan(workbook, plan), now=now)
     return run
 
 
@@ -166,44 +120,16 @@ def run_rectify(path: str | os.PathLike, now: _dt.datetime | None = None,
 
 
 def _rectify(session, path: Path, now: _dt.datetime | None) -> RectifyRun:
-    from ..io.editing import Edit
-    from ..io.sheet_rows import append_rows, set_value
+    from ..io.plan_writer import write_plan
     from ..ledger import SHEET_MERGE_LOG
-    from ..rectify import DESCRIPTION_LOGGED, plan_rectification
-    from .follow_up import tool_log
+    from ..plans import plan_rectify, tool_log
 
     book, issues = session.load()
-    blocking = errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_COMMENTS, S.SHEET_RECTIFY))
-    written = {pid: value for (pid, name), value in tool_log(session.read_source()).items()
-               if name == DESCRIPTION_LOGGED and isinstance(value, str)}
-    plan = plan_rectification(book, written)
-    run = RectifyRun(path, plan, blocking + plan.issues)
-    if run.refused or not plan.changes:
+    source = session.read_source()
+    log = tool_log(source.rows(SHEET_MERGE_LOG)) if SHEET_MERGE_LOG in source.sheet_names else {}
+    plan, found = plan_rectify(book, issues, now or _dt.datetime.now(), log)
+    run = RectifyRun(path, found, list(plan.blockers) + list(plan.warnings))
+    if run.refused or not plan.has_changes:
         return run
-    note_col = S.SHEET_BY_NAME[S.SHEET_RECTIFY].col("备注")
-    stamp = (now or _dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
-
-    def apply(workbook) -> Edit:
-        from ..io.ballot_sheet import ensure_sheet
-
-        sheet = ensure_sheet(workbook, S.SHEET_RECTIFY)
-        for row, note in plan.notes.items():
-            set_value(sheet, row + 1, note_col + 1, note or None)
-        regions = {}
-        first = last = 0
-        if plan.additions:
-            first, last = append_rows(sheet, [p.row() for p in plan.additions], wrap_cols=(4,))
-            # what the tool wrote, so `ledger merge` can tell it from what the clerk typed
-            # (问题描述 too: a clerk's rewording of it is then known as the same problem)
-            written = [[p.problem_id, name, value, "rectify", stamp] for p in plan.additions
-                       for name, value in (("责任人", p.owner), ("整改状态", S.RECT_NOT_STARTED),
-                                           (DESCRIPTION_LOGGED, p.description))]
-            log_tool_values(workbook, written)
-            regions[SHEET_MERGE_LOG] = lambda row, col: True
-        noted = set(plan.notes)
-        regions[S.SHEET_RECTIFY] = lambda row, col: (first - 1 <= row <= last - 1) or (
-            row in noted and col == note_col)
-        return Edit(regions, [f"整改清单：新增 {len(plan.additions)} 行，标注 {len(plan.notes)} 行"])
-
-    run.edit = session.apply(apply, now=now)
+    run.edit = session.apply(lambda workbook: write_plan(workbook, plan), now=now)
     return run

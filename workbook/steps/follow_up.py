@@ -10,7 +10,7 @@ from typing import Any, Callable
 from .. import schema as S
 from ..issues import Issue
 from ..io.book import load_book
-from .common import errors_in, log_tool_values, output_dir, rows_region
+from .common import errors_in, output_dir
 
 
 @dataclass
@@ -72,19 +72,6 @@ class LedgerMergeRun:
     edit: Any = None
 
 
-def tool_log(source) -> dict[tuple[str, str], Any]:
-    """{(问题编号, 字段): the value the tool last wrote} from the hidden 台账合并记录 sheet."""
-    from ..ledger import SHEET_MERGE_LOG
-
-    if SHEET_MERGE_LOG not in source.sheet_names:
-        return {}
-    log = {}
-    for row in source.rows(SHEET_MERGE_LOG)[1:]:
-        if len(row) >= 3 and row[0]:
-            log[(str(row[0]).strip(), str(row[1]).strip())] = row[2]
-    return log
-
-
 def run_ledger_merge(path: str | os.PathLike, files: list[str | os.PathLike], now: _dt.datetime | None = None,
                      progress: Callable[[str], None] | None = None) -> LedgerMergeRun:
     """Take back what the units filled: only their own rows and fields, never over the clerk."""
@@ -99,38 +86,25 @@ def run_ledger_merge(path: str | os.PathLike, files: list[str | os.PathLike], no
 
 
 def _ledger_merge(session, path: Path, files: list[str | os.PathLike], now: _dt.datetime | None) -> LedgerMergeRun:
-    from ..io.editing import Edit
     from ..io.ledger_xlsx import read_unit_ledger
-    from ..io.sheet_rows import set_value
+    from ..io.plan_writer import write_plan
     from ..ledger import SHEET_MERGE_LOG, plan_merge
+    from ..plans import plan_ledger_merge, tool_log
 
     book, issues = session.load()
-    blocking = errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_RECTIFY))
+    source = session.read_source()
+    log = tool_log(source.rows(SHEET_MERGE_LOG)) if SHEET_MERGE_LOG in source.sheet_names else {}
     returned, units = [], []
     for file in files:
         unit, rows = read_unit_ledger(Path(file))
         units.append(unit)
         returned += rows
-    plan = plan_merge(book, returned, tool_log(session.read_source()), today=(now.date() if now else None))
-    run = LedgerMergeRun(plan, blocking, units)
-    if blocking or not plan.changes:
+    merge = plan_merge(book, returned, log, today=(now.date() if now else None))
+    plan = plan_ledger_merge(book, issues, merge, now or _dt.datetime.now())
+    run = LedgerMergeRun(merge, list(plan.blockers), units)
+    if plan.refused or not plan.has_changes:
         return run
-    spec = S.SHEET_BY_NAME[S.SHEET_RECTIFY]
-    stamp = (now or _dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
-
-    def apply(workbook) -> Edit:
-        from ..io.ballot_sheet import ensure_sheet
-
-        sheet = ensure_sheet(workbook, S.SHEET_RECTIFY)
-        cells = set()
-        for (row, name), value in plan.updates.items():
-            set_value(sheet, row + 1, spec.col(name) + 1, value)
-            cells.add((row, spec.col(name)))
-        log_tool_values(workbook, [[pid, name, value, file, stamp] for pid, name, value, file in plan.log])
-        return Edit({S.SHEET_RECTIFY: lambda row, col: (row, col) in cells, SHEET_MERGE_LOG: lambda row, col: True},
-                    [f"整改清单：更新 {len(plan.updates)} 格"])
-
-    run.edit = session.apply(apply, now=now)
+    run.edit = session.apply(lambda workbook: write_plan(workbook, plan), now=now)
     return run
 
 
@@ -157,23 +131,15 @@ def run_carry(old: str | os.PathLike, new: str | os.PathLike, now: _dt.datetime 
 
 
 def _carry(session, old_book, now: _dt.datetime | None, mapping: dict[str, str] | None) -> CarryRun:
-    from ..io.editing import Edit
-    from ..io.sheet_rows import append_rows
+    from ..io.plan_writer import write_plan
     from ..ledger import plan_carry_units
+    from ..plans import plan_carry
 
     new_book, issues = session.load()
-    blocking = errors_in(issues, (S.SHEET_RECTIFY,))
-    plan = plan_carry_units(old_book, new_book, mapping)
-    run = CarryRun(plan.carried, blocking, held=plan.held, moved=plan.moved)
-    if blocking or not run.carried:
+    found = plan_carry_units(old_book, new_book, mapping)
+    plan = plan_carry(issues, found.carried)
+    run = CarryRun(found.carried, list(plan.blockers), held=found.held, moved=found.moved)
+    if plan.refused or not plan.has_changes:
         return run
-
-    def apply(workbook) -> Edit:
-        from ..io.ballot_sheet import ensure_sheet
-
-        first, last = append_rows(ensure_sheet(workbook, S.SHEET_RECTIFY), [c.values for c in run.carried],
-                                  wrap_cols=(4, 11))
-        return Edit({S.SHEET_RECTIFY: rows_region(first, last)}, [f"整改清单：结转 {len(run.carried)} 行"])
-
-    run.edit = session.apply(apply, now=now)
+    run.edit = session.apply(lambda workbook: write_plan(workbook, plan), now=now)
     return run
