@@ -7,6 +7,7 @@ process dead at that step, so the tests can prove it (FAULT_STEPS).
 """
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -34,6 +35,24 @@ def lock_file(path: Path) -> Path:
 def refuse_if_open(path: Path) -> None:
     if lock_file(path).exists():
         raise OutputError(f"“{path.name}”正在 Excel/WPS 中打开（发现锁文件 {lock_file(path).name}），请先关闭该文件再试")
+
+
+_OS_ERRORS = {
+    errno.ENOSPC: "磁盘空间不足", errno.EDQUOT if hasattr(errno, "EDQUOT") else -1: "磁盘配额已用完",
+    errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限", errno.EROFS: "磁盘是只读的",
+    errno.ENAMETOOLONG: "文件名或路径太长", errno.ENOENT: "文件夹不存在", errno.EIO: "磁盘读写出错",
+    errno.EEXIST: "文件已存在", errno.ENOTDIR: "路径中有一段不是文件夹", errno.EISDIR: "这是一个文件夹",
+}
+
+
+def describe_os_error(exc: BaseException) -> str:
+    """An OSError in Chinese (never the OS's English sentence)."""
+    number = getattr(exc, "errno", None)
+    if number in _OS_ERRORS:
+        return _OS_ERRORS[number]
+    if isinstance(exc, PermissionError):
+        return "没有写入权限，或文件正在其他程序中打开"
+    return f"系统错误（错误号 {number}）" if number is not None else "系统错误"
 
 
 def _temporary_prefix(target: Path) -> str:
@@ -91,7 +110,7 @@ def _replace_via_temporary(target: Path, fill: Callable[[Path], None],
         fd, name = tempfile.mkstemp(prefix=_temporary_prefix(target), suffix=target.suffix, dir=target.parent)
         os.close(fd)
     except OSError as exc:
-        raise OutputError(f"无法在“{target.parent}”中写入文件：{exc.strerror or exc}") from exc
+        raise OutputError(f"无法在“{target.parent}”中写入文件：{describe_os_error(exc)}") from None
     temporary = Path(name)
     try:
         _give_mode(temporary, target)
@@ -107,12 +126,15 @@ def _replace_via_temporary(target: Path, fill: Callable[[Path], None],
         if faults:
             fault_point("after-rename")
     except PermissionError as exc:
-        raise OutputError(f"无法写入“{target.name}”：文件可能正在其他程序中打开，或没有写入权限") from exc
+        raise OutputError(f"无法写入“{target.name}”：文件可能正在其他程序中打开，或没有写入权限") from None
     except OSError as exc:
-        raise OutputError(f"写入“{target.name}”失败：{exc.strerror or exc}") from exc
+        raise OutputError(f"写入“{target.name}”失败：{describe_os_error(exc)}；未留下不完整的文件") from None
     finally:
-        if temporary.exists():
-            temporary.unlink()
+        try:
+            if temporary.exists():
+                temporary.unlink()
+        except OSError:
+            pass
     return target
 
 
