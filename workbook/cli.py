@@ -526,6 +526,8 @@ def _mail_run(plan, dry_run, yes, console, mail_password, send_planned, write_dr
             err.print(f"  {command}")
         err.print("（反馈意见沿用上次的成文日期；要改用新的日期，把 --date 改成新日期。）然后再运行 shuping mail。")
         raise typer.Exit(1)
+    for made in plan.made:
+        console.print(f"还没有生成过，已生成：{made}（预演用；正式发送前请核对）")
     if not plan.identity_from_property:
         console.print("[yellow]提示：[/]工作簿中没有会议标识（不是由 shuping new 生成的），按“会议名称+会议日期+主办单位”"
                       "识别这次会议的发送记录；请不要在发送后修改这三项。")

@@ -132,6 +132,14 @@ def _paper_check(path: Path, book, result, issues, folder: Path) -> tuple[dict[s
     return papers, bulletin, changed, remake
 
 
+def _never_made(folder: Path) -> bool:
+    from ..io.manifest import OutputFolder
+
+    records = OutputFolder(folder).records
+    return not records.get("notices") and not records.get("tally") and not (folder / S.SUMMARY_WORKBOOK).exists() \
+        and not (folder / S.NOTICES_FOLDER).exists()
+
+
 def plan_mail(path: str | os.PathLike, only: Sequence[str] | None = None, to_leaders: bool = False,
               resend: bool = False, dry_run: bool = False) -> MailPlan:
     """What would be sent to whom. Papers are never made here: when they are missing or
@@ -162,6 +170,16 @@ def plan_mail(path: str | os.PathLike, only: Sequence[str] | None = None, to_lea
     if plan.issues:
         return plan
     papers, bulletin, plan.stale, plan.remake = _paper_check(path, book, result, issues, folder)
+    if plan.stale and dry_run and _never_made(folder):
+        # a preview of a meeting whose papers were never made: make them (said so), never
+        # remake ones that exist — those keep their date and wait for the clerk's command
+        from .count import run_tally
+        from .documents import run_notices
+
+        run_tally(path)
+        made = run_notices(path)
+        plan.made = [S.SUMMARY_WORKBOOK, f"反馈意见和结果通报（成文日期 {made.issue_date.isoformat()}）"]
+        papers, bulletin, plan.stale, plan.remake = _paper_check(path, book, result, issues, folder)
     if plan.stale:
         return plan
     plan.identity, plan.identity_from_property = meeting_identity(path, book.meeting)
