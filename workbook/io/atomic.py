@@ -33,7 +33,11 @@ def lock_file(path: Path) -> Path:
 
 
 def refuse_if_open(path: Path) -> None:
-    if lock_file(path).exists():
+    try:
+        locked = lock_file(path).exists()
+    except OSError:          # "~$" + a name that fills the file system's limit: no such lock can exist
+        locked = False
+    if locked:
         raise OutputError(f"“{path.name}”正在 Excel/WPS 中打开（发现锁文件 {lock_file(path).name}），请先关闭该文件再试")
 
 
@@ -104,7 +108,12 @@ def _quiet_collect(exc: BaseException) -> None:
 
 
 def _temporary_prefix(target: Path) -> str:
-    return f"{TEMPORARY_PREFIX}{target.stem}-"
+    """`.~shuping-<start of the stem>-`: the stem cut to 60 bytes, so the temporary name of a
+    target whose own name fills the 255 bytes a file system allows still fits."""
+    stem = target.stem
+    while len(stem.encode("utf-8")) > 60:
+        stem = stem[:-1]
+    return f"{TEMPORARY_PREFIX}{stem}-"
 
 
 def remove_stale_temporaries(target: Path) -> list[Path]:

@@ -19,7 +19,7 @@ from .atomic import atomic_save
 _ILLEGAL = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
 MAX_NAME = 120            # characters of one file name: a deep folder must stay under MAX_PATH (260)
-MAX_NAME_BYTES = 255      # bytes of one name in UTF-8: what Linux and macOS file systems hold
+MAX_NAME_BYTES = 240      # bytes of one name in UTF-8: file systems hold 255; Office's "~$" lock files need room
 
 
 def _fit(stem: str, room_chars: int, room_bytes: int) -> str:
