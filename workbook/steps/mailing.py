@@ -176,8 +176,8 @@ def plan_mail(path: str | os.PathLike, only: Sequence[str] | None = None, to_lea
         from .count import run_tally
         from .documents import run_notices
 
+        made = run_notices(path)         # first: a refused template leaves nothing behind
         run_tally(path)
-        made = run_notices(path)
         plan.made = [S.SUMMARY_WORKBOOK, f"反馈意见和结果通报（成文日期 {made.issue_date.isoformat()}）"]
         papers, bulletin, plan.stale, plan.remake = _paper_check(path, book, result, issues, folder)
     if plan.stale:
