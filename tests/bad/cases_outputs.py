@@ -90,9 +90,9 @@ def cases() -> list[Case]:
              _template_with_code, _only({"notices": 2, "mail": 2}), message="不允许的模板代码",
              messages={"mail": "不允许的模板代码"}),
         Case("papers-older-than-the-ballots", "反馈意见生成之后又改了评议票，再发送邮件",
-             _stale_papers, _only({"mail": 1}), messages={"mail": "评议票（或疑问票认定）"}),
+             _stale_papers, _only({"mail": 1, "verify": 1}), messages={"mail": "评议票（或疑问票认定）"}),
         Case("organisation-name-too-long-for-a-file", "党组织名称长达 112 个汉字（文件名超过 255 字节），且两个单位同名",
-             _change_reporters(_long_organisation), dict(FINE)),
+             _change_reporters(_long_organisation), _only({"verify": 1})),   # other results than the reference
         Case("numbers-sharing-a-prefix", "述职人编号 01、01_2、01:2（前缀相同，含文件名不允许的字符）",
-             _change_reporters(_prefixed_numbers), dict(FINE)),
+             _change_reporters(_prefixed_numbers), _only({"verify": 1})),
     ]

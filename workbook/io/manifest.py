@@ -73,6 +73,7 @@ class OutputFolder:
             raise UsageError(f"“{self.folder}”是一个已有的文件，不是文件夹；-o 应指定输出文件夹")
         self.files: dict[str, dict[str, Any]] = {}
         self.records: dict[str, Any] = {}
+        self._dirty = False
         self._load()
 
     def __enter__(self) -> "OutputFolder":
@@ -96,9 +97,10 @@ class OutputFolder:
                     self.files.pop(name)
             except OSError:
                 pass
-        if pending:
+        if pending or self._dirty:
             try:
                 self.save()
+                self._dirty = False
             except Exception:   # a full disk: the pending entries stay pending, which is safe
                 pass
 
@@ -124,6 +126,7 @@ class OutputFolder:
         payload = json.dumps({"format": FORMAT, "files": self.files, "records": self.records},
                              ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
         atomic_write_bytes(self.manifest_path, payload, faults=False)
+        self._dirty = False
 
     # --- names ----------------------------------------------------------------------------------
     def path(self, name: str) -> Path:
@@ -183,7 +186,7 @@ class OutputFolder:
         target = self.path(name)
         self.files[name] = {"size": target.stat().st_size, "sha256": file_digest(target), "command": self.command,
                             "time": _dt.datetime.now().isoformat(timespec="seconds")}
-        self._save_or_explain()
+        self._dirty = True       # saved by settle(): until then the name is pending on disk, which is safe
         return target
 
     def _save_or_explain(self) -> None:

@@ -48,7 +48,7 @@ def check_only(book, only: Sequence[str] | None) -> list[str]:
     that lists the valid ones."""
     from ..errors import UsageError
 
-    if only is None:
+    if not only:             # no --only at all (None, or an empty list from a caller): everyone
         return []
     known = [r.id for r in book.reporters]
     wanted = [part.strip() for item in only for part in str(item).replace("，", ",").split(",")]
