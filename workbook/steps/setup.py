@@ -96,7 +96,8 @@ def run_demo(folder: str | os.PathLike | None = None) -> DemoRun:
     run.mail = plan_mail(workbook, dry_run=True)
     if not run.mail.issues and not run.mail.stale:
         run.drafts = write_drafts(run.mail)
-    answered = simulate_unit_answers(run_ledger_split(workbook).files, meeting, folder / DEMO_RETURNED)
+    with OutputFolder(folder, command="demo") as out:
+        answered = simulate_unit_answers(run_ledger_split(workbook).files, meeting, out)
     run.merged = run_ledger_merge(workbook, answered)
     run.progress = run_progress(workbook, as_of=meeting + _dt.timedelta(days=40))
     return run
@@ -105,10 +106,11 @@ def run_demo(folder: str | os.PathLike | None = None) -> DemoRun:
 DEMO_RETURNED = "回收"      # the demo's folder of ledgers "sent back" by units (copies, filled)
 
 
-def simulate_unit_answers(files, meeting: _dt.date, returned: Path | None = None) -> list:
+def simulate_unit_answers(files, meeting: _dt.date, out=None) -> list:
     """What three units might send back: the first has finished everything, the second
-    one item, the third has started. The split's files stay as written; the units' filled
-    copies go to `returned`. Returns the files filled (for `ledger merge`)."""
+    one item, the third has started. The split's files stay as written; with `out` (the
+    demo folder's io.manifest.OutputFolder) the units' filled copies go to its 回收/,
+    as files of its manifest. Returns the files filled (for `ledger merge`)."""
     import shutil
 
     import openpyxl
@@ -118,9 +120,11 @@ def simulate_unit_answers(files, meeting: _dt.date, returned: Path | None = None
     col = {name: UNIT_COLUMNS.index(name) + 1 for name in UNIT_COLUMNS}
     answered = []
     for unit, path in enumerate(files[:3]):
-        if returned is not None:
-            returned.mkdir(parents=True, exist_ok=True)
-            path = Path(shutil.copyfile(path, returned / Path(path).name))
+        name = f"{DEMO_RETURNED}/{Path(path).name}"
+        if out is not None:
+            target = out.claim(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path = Path(shutil.copyfile(path, target))
         book = openpyxl.load_workbook(path)
         sheet = book[SHEET_UNIT_LEDGER]
         for row in range(2, sheet.max_row + 1):
@@ -132,5 +136,7 @@ def simulate_unit_answers(files, meeting: _dt.date, returned: Path | None = None
                                                                       _dt.time()))
                 sheet.cell(row, col["佐证材料"], "会议纪要、整改台账")
         book.save(path)
+        if out is not None:
+            out.record(name)
         answered.append(path)
     return answered
