@@ -134,6 +134,24 @@ def test_notices_keep_the_clerks_files_in_the_delivery_folder(tmp_path):
     assert "2024-01-25" in done.stdout and "沿用上次" in flat(done.stdout)
 
 
+def test_a_renamed_unit_loses_only_our_old_files(tmp_path):
+    workbook = new_workbook(tmp_path / "w.xlsx", demo=True)
+    out = tmp_path / "w_成果"
+    assert cli("notices", workbook, "--date", "2024-01-25", "--no-pdf").exit_code == 0
+    old_unit = next(p for p in (out / "分发").iterdir() if p.name.startswith("01_"))
+    (old_unit / "回执.txt").write_text("已收到", encoding="utf-8")
+    (out / "分发" / "空文件夹").mkdir()                                   # the clerk's, empty
+    book = openpyxl.load_workbook(workbook)
+    book[S.SHEET_REPORTERS].cell(2, 2).value = "区公安分局党委（新）"
+    book.save(workbook)
+    done = cli("notices", workbook, "--no-pdf")
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in old_unit.iterdir()) == ["回执.txt"]     # our copies gone, theirs kept
+    assert (out / "分发" / "空文件夹").is_dir()
+    notices = sorted(p.name for p in (out / "通知").iterdir() if p.name.startswith("01_"))
+    assert notices == ["01_区公安分局党委（新）_韦建国_反馈意见.docx"]
+
+
 # --- 3. the right notice to the right person -------------------------------------------------
 def free_port() -> int:
     with socket.socket() as s:

@@ -405,7 +405,7 @@ def notices(path: WorkbookPath, out: OutDir = None,
         console.print(f"成文日期：{run.issue_date.isoformat()}"
                       + ("（沿用上次生成时的日期；要改用新日期请加 --date）" if run.date_kept else ""))
     for kept in run.kept_in_delivery:
-        console.print(f"[yellow]提示：[/]分发文件夹中的“{kept}”在生成后被改动过，已保留原样，未删除")
+        console.print(f"[yellow]提示：[/]“{kept}”已不再生成，但在生成后被改动过，已保留原样，未删除")
     if run.pdfs:
         console.print(f"PDF 副本 {len(run.pdfs)} 份")
     elif run.pdf_note:

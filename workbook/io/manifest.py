@@ -160,8 +160,9 @@ class OutputFolder:
         if not self.owned(name):
             why = ("是 shuping 写出后又被改动过的文件" if name in self.files and not target.is_symlink()
                    else "不是 shuping 写出的文件")
+            legacy = "" if self.files else "（若它是旧版本 shuping 生成的，确认不再需要后删除或移走即可）"
             raise OutputRefused(f"“{target}”{why}，为免覆盖，未写出任何文件。请把它改名或移走，"
-                                "或用 -o 指定另一个文件夹")
+                                f"或用 -o 指定另一个文件夹{legacy}")
         return target
 
     def claim_all(self, names: Iterable[str]) -> None:
@@ -230,15 +231,19 @@ class OutputFolder:
         """Remove our own files under `folder` not in `keep` (never a file we did not write),
         then the folders left empty. The names kept because the clerk changed them are returned."""
         keep = set(keep)
-        kept = []
+        kept, emptied = [], set()
         for name in self.names_under(folder):
-            if name not in keep and not self.remove(name):
+            if name in keep:
+                continue
+            if self.remove(name):
+                emptied.add(self.path(name).parent)
+            else:
                 kept.append(name)
         root = self.path(folder)
-        if root.is_dir():
-            for sub in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        for sub in sorted(emptied, key=lambda p: -len(p.parts)):
+            if sub != root and root in sub.parents:
                 try:
-                    sub.rmdir()         # only when empty
+                    sub.rmdir()         # a folder that held our files, only when nothing else is left in it
                 except OSError:
                     pass
         self._save_or_explain()

@@ -203,9 +203,11 @@ def run_notices(path: str | os.PathLike, out: str | os.PathLike | None = None,
                     if converted.exists():
                         run.pdfs.append(folder.write_bytes(pdf_of(name), converted.read_bytes()))
                         made_pdfs.add(pdf_of(name))
+        # notices of ours no longer made (a reporter renamed or removed): gone; the clerk's stay
+        run.kept_in_delivery = folder.prune(S.NOTICES_FOLDER, keep=[*(n for _, n, _ in notices), *made_pdfs])
         step("正在整理分发文件夹…")
         wanted = [(paper, copy) for paper, copy in delivered if not paper.endswith(".pdf") or paper in made_pdfs]
-        run.kept_in_delivery = folder.prune(S.DELIVERY_FOLDER, keep=[copy for _, copy in wanted])
+        run.kept_in_delivery += folder.prune(S.DELIVERY_FOLDER, keep=[copy for _, copy in wanted])
         packed: list[tuple[Path, str]] = []
         for paper, copy in wanted:
             written = folder.write_bytes(copy, folder.path(paper).read_bytes())
