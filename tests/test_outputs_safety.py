@@ -314,6 +314,23 @@ def test_a_copy_under_another_name_sends_nothing_again(server, tmp_path):
     assert "已发送过" in flat(done.output)
 
 
+def test_the_copy_of_the_log_in_the_output_folder_stands_in_for_a_lost_one(server, tmp_path):
+    """Another user account, a wiped home folder, or a folder from an earlier version: the
+    output folder's 发送记录.jsonl is taken over, so nothing is sent again."""
+    from workbook.io.book import load_book
+    from workbook.io.sendlog import meeting_identity, store
+
+    inbox, port = server
+    path = mail_ready(new_workbook(tmp_path / "会.xlsx", demo=True), port)
+    make_papers(path)
+    assert cli("mail", path, "--yes").exit_code == 0 and len(inbox.messages) == 12
+    identity, _ = meeting_identity(path, load_book(path)[0].meeting)
+    (store() / f"{identity}.jsonl").unlink()
+    assert (tmp_path / "会_成果" / "发送记录.jsonl").is_file()
+    done = cli("mail", path, "--yes")
+    assert done.exit_code == 0 and len(inbox.messages) == 12 and "没有需要发送的邮件" in done.output
+
+
 @pytest.mark.parametrize("only,fragment", [("", "不能为空"), ("99", "编号99在“述职人”表中不存在")])
 def test_only_with_an_empty_or_unknown_number_is_a_usage_error(server, tmp_path, only, fragment):
     inbox, port = server

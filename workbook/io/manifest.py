@@ -74,6 +74,8 @@ class OutputFolder:
         self.files: dict[str, dict[str, Any]] = {}
         self.records: dict[str, Any] = {}
         self._dirty = False
+        self._touched: set[str] = set()     # names this run claimed, recorded or removed
+        self._records_read: dict[str, Any] = {}
         self._load()
 
     def __enter__(self) -> "OutputFolder":
@@ -121,11 +123,29 @@ class OutputFolder:
             self.files = {k: v for k, v in files.items() if isinstance(v, dict)} if isinstance(files, dict) else {}
             records = data.get("records")
             self.records = records if isinstance(records, dict) else {}
+        self._records_read = json.loads(json.dumps(self.records))
 
     def save(self) -> None:
+        """Write the manifest; what another run recorded meanwhile (names and records this one
+        did not touch) is kept, so two commands writing into one folder lose nothing."""
+        mine_files, mine_records, base = dict(self.files), dict(self.records), self._records_read
+        self.files, self.records = {}, {}
+        self._load()
+        self._records_read = base
+        for name in self._touched:
+            if name in mine_files:
+                self.files[name] = mine_files[name]
+            else:
+                self.files.pop(name, None)
+        for name, entry in mine_files.items():
+            self.files.setdefault(name, entry)
+        for key, value in mine_records.items():
+            if value != base.get(key):      # only the records this run set
+                self.records[key] = value
         payload = json.dumps({"format": FORMAT, "files": self.files, "records": self.records},
                              ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
         atomic_write_bytes(self.manifest_path, payload, faults=False)
+        self._records_read = json.loads(json.dumps(self.records))
         self._dirty = False
 
     # --- names ----------------------------------------------------------------------------------
@@ -173,6 +193,7 @@ class OutputFolder:
         changed = False
         for name in names:
             entry = self.files.get(name)
+            self._touched.add(name)
             if entry is None or not entry.get("pending"):
                 self.files[name] = {**(entry or {}), "pending": True, "command": self.command}
                 changed = True
@@ -187,6 +208,7 @@ class OutputFolder:
         target = self.path(name)
         self.files[name] = {"size": target.stat().st_size, "sha256": file_digest(target), "command": self.command,
                             "time": _dt.datetime.now().isoformat(timespec="seconds")}
+        self._touched.add(name)
         self._dirty = True       # saved by settle(): until then the name is pending on disk, which is safe
         return target
 
@@ -213,6 +235,7 @@ class OutputFolder:
         target = self.path(name)
         if not target.exists() and not target.is_symlink():
             self.files.pop(name, None)
+            self._touched.add(name)
             return True
         if name not in self.files or not self.owned(name):
             return False
@@ -221,6 +244,7 @@ class OutputFolder:
         except OSError:
             return False
         self.files.pop(name, None)
+        self._touched.add(name)
         return True
 
     def names_under(self, folder: str) -> list[str]:

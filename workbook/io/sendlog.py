@@ -126,14 +126,18 @@ class MeetingLog:
             self._lock.release()
             self._lock = None
 
-    def adopt(self, old: Path) -> int:
+    def adopt(self, old: Path, write: bool = True) -> int:
         """Take over an output folder's log from an earlier version, once (when this
-        meeting's log is still empty). Returns how many entries were taken over."""
+        meeting's log is still empty); `write=False` (a dry run) only reads it in.
+        Returns how many entries were taken over."""
         if self.log.entries or not old.is_file():
             return 0
         entries = read_log(old).entries
         for entry in entries:
-            self._append(entry)
+            if write:
+                self._append(entry)
+            else:
+                self.log.entries.append(entry)
         return len(entries)
 
     def write(self, message: Outgoing, state: str, answer: str = "", workbook: str = "") -> LogEntry:

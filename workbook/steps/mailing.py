@@ -187,7 +187,7 @@ def plan_mail(path: str | os.PathLike, only: Sequence[str] | None = None, to_lea
     plan.log = meeting_log.open()
     if not dry_run:
         plan.meeting_log = meeting_log
-        meeting_log.adopt(folder / "发送记录.jsonl")
+    meeting_log.adopt(folder / "发送记录.jsonl", write=not dry_run)
     start = meeting_start(book)
     deadline = (gongwen_date(start + _dt.timedelta(days=book.meeting.deadline_days))
                 if start and book.meeting.deadline_days is not None else "规定时限")
