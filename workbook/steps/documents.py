@@ -131,7 +131,7 @@ def run_notices(path: str | os.PathLike, out: str | os.PathLike | None = None,
     import tempfile
 
     from ..io import gongwen_docx as G
-    from ..io.delivery import safe_name, unique_name, write_zip
+    from ..io.delivery import unique_name, write_zip
     from ..io.manifest import OutputFolder
     from ..notices import NoticeOptions, bulletin_context, notice_context
 
@@ -181,11 +181,11 @@ def run_notices(path: str | os.PathLike, out: str | os.PathLike | None = None,
             units.append(f"{S.DELIVERY_FOLDER}/{unit}")
         main = [name for _, name, _ in notices] + [S.BULLETIN_DOCUMENT]
         pdf_names = [pdf_of(n) for n in main] if pdf else []
-        delivered = []
-        for (reporter, name, _), unit in zip(notices, units):
-            for paper in (name, *( [pdf_of(name)] if pdf else []), S.BULLETIN_DOCUMENT,
-                          *([pdf_of(S.BULLETIN_DOCUMENT)] if pdf else [])):
-                delivered.append((paper, f"{unit}/{paper.rpartition('/')[2]}"))
+        delivered = []                  # (the paper, its copy in the unit's folder)
+        for (_, name, _), unit in zip(notices, units):
+            papers = [name, S.BULLETIN_DOCUMENT]
+            papers += [pdf_of(p) for p in papers] if pdf else []
+            delivered += [(paper, f"{unit}/{paper.rpartition('/')[2]}") for paper in papers]
         folder.claim_all([*main, *pdf_names, *(d for _, d in delivered), S.DELIVERY_ZIP])
 
         # 3. write
@@ -197,7 +197,7 @@ def run_notices(path: str | os.PathLike, out: str | os.PathLike | None = None,
             step("正在转换 PDF（LibreOffice）…")
             with tempfile.TemporaryDirectory(prefix="shuping-pdf-") as scratch:
                 scratch = Path(scratch)
-                made, run.pdf_note = G.convert_to_pdf(run.notices + [run.bulletin], scratch)
+                _, run.pdf_note = G.convert_to_pdf(run.notices + [run.bulletin], scratch)
                 for name in main:
                     converted = scratch / pdf_of(name).rpartition("/")[2]
                     if converted.exists():
