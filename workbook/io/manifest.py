@@ -36,6 +36,7 @@ from .atomic import TEMPORARY_PREFIX, atomic_write_bytes, describe_os_error
 
 MANIFEST = ".shuping-manifest.json"
 FORMAT = "shuping-manifest-1"
+WINDOWS_MAX_PATH = 260     # Word and Excel cannot open a longer path, whatever Windows allows
 
 
 def file_digest(path: Path) -> str:
@@ -174,6 +175,10 @@ class OutputFolder:
             if _same(target, source):
                 raise OutputRefused(f"输出文件“{target}”就是输入的工作簿“{source.name}”，写出会覆盖它；"
                                     "未写出任何文件。请用 -o 指定另一个文件夹，或把工作簿改名")
+        if os.name == "nt" and len(os.path.abspath(target)) >= WINDOWS_MAX_PATH:
+            raise OutputRefused(f"“{os.path.abspath(target)}”长达 {len(os.path.abspath(target))} 个字符，超过 Windows "
+                                f"的 {WINDOWS_MAX_PATH} 字符路径限制（Word、Excel 打不开）；未写出任何文件。"
+                                "请用 -o 指定一个路径较短的文件夹")
         if target.is_dir() and not target.is_symlink():
             raise OutputRefused(f"“{target}”是一个文件夹，shuping 要在这里写出同名文件；未写出任何文件。"
                                 "请把这个文件夹改名或移走，或用 -o 指定另一个文件夹")
