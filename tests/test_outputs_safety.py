@@ -463,9 +463,9 @@ def test_on_windows_a_path_word_cannot_open_is_refused(tmp_path, monkeypatch):
     from workbook.errors import OutputRefused
     from workbook.io.manifest import OutputFolder
 
-    folder = OutputFolder(tmp_path / ("深" * 120), command="test")
+    folder = OutputFolder(tmp_path / ("深" * 60) / ("深" * 60), command="test")
     monkeypatch.setattr(os, "name", "nt")
     with pytest.raises(OutputRefused, match="260 字符"):
         folder.check("通知/" + "长" * 120 + ".docx")
     monkeypatch.undo()
-    assert not (tmp_path / ("深" * 120)).exists()
+    assert not (tmp_path / ("深" * 60)).exists()

@@ -68,7 +68,11 @@ class OutputFolder:
         self.folder = Path(folder)
         self.inputs = [Path(p) for p in inputs]
         self.command = command
-        if self.folder.exists() and not self.folder.is_dir():
+        try:
+            is_file = self.folder.exists() and not self.folder.is_dir()
+        except OSError as exc:
+            raise UsageError(f"输出文件夹“{self.folder}”无法使用：{describe_os_error(exc)}") from None
+        if is_file:
             if any(_same(self.folder, p) for p in self.inputs):
                 raise UsageError(f"输出文件夹“{self.folder}”就是输入的工作簿；请用 -o 指定一个文件夹")
             raise UsageError(f"“{self.folder}”是一个已有的文件，不是文件夹；-o 应指定输出文件夹")
