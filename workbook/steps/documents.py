@@ -114,6 +114,7 @@ class NoticesRun:
     units: list[Path] = field(default_factory=list)
     archive: Path | None = None
     templates: dict[str, str] = field(default_factory=dict)   # which template was used, in words
+    review: list = field(default_factory=list)    # review.Doubt: the pre-issue review of these papers
     issue_date: _dt.date | None = None
     date_kept: bool = False             # the 成文日期 of the last run was kept (no --date given)
     kept_in_delivery: list[str] = field(default_factory=list)  # 分发 files the clerk changed: left alone
@@ -153,6 +154,9 @@ def run_notices(path: str | os.PathLike, out: str | os.PathLike | None = None,
         issue_date = issue_date or _dt.date.today()
         run.issue_date = issue_date
         options = NoticeOptions(issue_date, secret_mark, copy_numbers, cc)
+        from ..review import review_papers
+
+        run.review = review_papers(result, options.issue_date)
         substitutes = G.missing_font_substitutes(G.installed_fonts())
         templates, run.templates, template_hash = template_sources(path.parent)
 

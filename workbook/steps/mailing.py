@@ -23,7 +23,8 @@ class MailPlan:
     log: Any                               # mail.SendLog (the meeting's)
     folder: Path
     issues: list[Issue] = field(default_factory=list)
-    made: list[str] = field(default_factory=list)     # kept for callers; mail never remakes papers now
+    made: list[str] = field(default_factory=list)     # papers never made, made by a dry run (said so)
+    review: list = field(default_factory=list)        # review.Doubt: the pre-issue review of the papers
     stale: list[str] = field(default_factory=list)    # why the papers are older than their sources
     remake: list[str] = field(default_factory=list)   # the commands that make them anew
     identity: str = ""
@@ -161,6 +162,9 @@ def plan_mail(path: str | os.PathLike, only: Sequence[str] | None = None, to_lea
     if plan.issues:
         return plan
     wanted = check_only(book, only)
+    from ..review import review_papers
+
+    plan.review = review_papers(result)
     from ..issues import Source, error
 
     if not settings.sender:
