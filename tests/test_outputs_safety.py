@@ -276,7 +276,8 @@ def test_mail_keeps_the_date_and_says_which_command_remakes(server, tmp_path):
     assert snapshot(tmp_path / "会_成果" / "通知") == notices
     again = cli("notices", path, "--no-pdf")                           # no --date: the recorded one is kept
     assert again.exit_code == 0 and "2025-01-25" in again.stdout and "沿用上次" in flat(again.stdout)
-    assert cli("mail", path, "--dry-run").exit_code == 0
+    done = cli("mail", path, "--dry-run")
+    assert done.exit_code == 0 and "成文日期：2025-01-25" in flat(done.stdout)
 
 
 # --- 4. never twice ------------------------------------------------------------------------------

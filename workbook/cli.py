@@ -764,6 +764,8 @@ def _mail_run(plan, dry_run, yes, console, mail_password, send_planned, write_dr
         console.print("[yellow]提示：[/]工作簿中没有会议标识（不是由 shuping new 生成的），按“会议名称+会议日期+主办单位”"
                       "识别这次会议的发送记录；请不要在发送后修改这三项。")
     print_mail_preview(plan, console)
+    if plan.papers_date:
+        console.print(f"反馈意见的成文日期：{plan.papers_date}")
     print_review(plan.review, console)
     held = [m for m in plan.messages if plan.decisions[m.key] in HELD]
     for message in held:

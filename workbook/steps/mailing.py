@@ -31,6 +31,7 @@ class MailPlan:
     identity_from_property: bool = True
     workbook: Path | None = None
     meeting_log: Any = None                # io.sendlog.MeetingLog, locked while sending
+    papers_date: str = ""                  # the 成文日期 the notices were made with (their record)
 
     @property
     def to_send(self) -> list:
@@ -186,6 +187,9 @@ def plan_mail(path: str | os.PathLike, only: Sequence[str] | None = None, to_lea
         papers, bulletin, plan.stale, plan.remake = _paper_check(path, book, result, issues, folder)
     if plan.stale:
         return plan
+    from ..io.manifest import OutputFolder
+
+    plan.papers_date = (OutputFolder(folder).records.get("notices") or {}).get("date", "")
     plan.identity, plan.identity_from_property = meeting_identity(path, book.meeting)
     meeting_log = MeetingLog(plan.identity, lock=not dry_run)
     plan.log = meeting_log.open()
