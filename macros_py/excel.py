@@ -485,8 +485,17 @@ def mail_book(book, confirm: Callable[[str], bool]) -> str:
     from workbook.api import mail_password, plan_mail, send_planned
 
     plan = plan_mail(saved_file(book, confirm))
+    try:      # the meeting's send-log lock is held from planning to the last answer
+        return _mail_plan(plan, confirm, mail_password, send_planned)
+    finally:
+        plan.close()
+
+
+def _mail_plan(plan, confirm, mail_password, send_planned) -> str:
     if plan.issues:
         return "未发送：" + "；".join(i.message for i in plan.issues[:3])
+    if plan.stale:
+        return ("未发送，也未重新生成：" + "；".join(plan.stale) + "。请先运行：" + "；".join(plan.remake))
     preview = "\n".join(f"{m.label} → {'、'.join(m.to)}：{'、'.join(p.name for p in m.attachments)}"
                         for m in plan.to_send)
     if not plan.to_send:

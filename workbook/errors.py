@@ -48,3 +48,15 @@ class UsageError(ShupingError):
     """The command was called wrongly (a bad option value, a target that exists)."""
 
     exit_code = 2
+
+
+class OutputRefused(ShupingError):
+    """An output would replace the input or a file shuping did not write; nothing was written."""
+
+    exit_code = 2
+
+
+class TemplateRefused(ShupingError):
+    """A Word template is unusable or reaches for what a template must not; nothing was written."""
+
+    exit_code = 2

@@ -31,8 +31,11 @@ def run_progress(path: str | os.PathLike, out: str | os.PathLike | None = None,
     progress = measure_progress(book, as_of or _dt.date.today())
     run = ProgressRun(progress, [i for i in issues if i.source.sheet == S.SHEET_RECTIFY])
     if write_files:
-        run.output = write_sheets(output_dir(path, out) / S.PROGRESS_WORKBOOK,
-                                  progress_sheets(progress, book.meeting.shown_title), title="整改进度")
+        from ..io.manifest import OutputFolder
+
+        with OutputFolder(output_dir(path, out), [path], "progress") as folder:
+            run.output = folder.write(S.PROGRESS_WORKBOOK, lambda target: write_sheets(
+                target, progress_sheets(progress, book.meeting.shown_title), title="整改进度"))
     return run
 
 
@@ -45,7 +48,7 @@ class LedgerSplitRun:
 def run_ledger_split(path: str | os.PathLike, out: str | os.PathLike | None = None,
                      exported: _dt.date | None = None) -> LedgerSplitRun:
     """One 整改台账 workbook per unit with only its own rows (never the input)."""
-    from ..io.delivery import safe_name
+    from ..io.delivery import unique_name
     from ..io.ledger_xlsx import write_unit_ledger
     from ..ledger import unit_rows
 
@@ -54,13 +57,19 @@ def run_ledger_split(path: str | os.PathLike, out: str | os.PathLike | None = No
     run = LedgerSplitRun(blocking)
     if blocking:
         return run
-    folder = output_dir(path, out) / S.LEDGER_FOLDER
+    from ..io.manifest import OutputFolder
+
+    planned, taken = [], set()
     for reporter in book.reporters:
         rows = unit_rows(book, reporter.id)
         if rows:
-            name = safe_name(f"{reporter.id}_{reporter.organization}_整改台账.xlsx")
-            run.files.append(write_unit_ledger(folder / name, reporter, rows, book.meeting.shown_title,
-                                               exported or _dt.date.today()))
+            name = unique_name(f"{reporter.id}_{reporter.organization}_整改台账.xlsx", taken)
+            planned.append((f"{S.LEDGER_FOLDER}/{name}", reporter, rows))
+    with OutputFolder(output_dir(path, out), [path], "ledger split") as folder:
+        folder.claim_all(name for name, _, _ in planned)
+        for name, reporter, rows in planned:
+            run.files.append(folder.write(name, lambda target, reporter=reporter, rows=rows: write_unit_ledger(
+                target, reporter, rows, book.meeting.shown_title, exported or _dt.date.today())))
     return run
 
 
