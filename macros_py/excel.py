@@ -354,8 +354,13 @@ def prepare_book(book) -> str:
     from workbook.plans import plan_prepare
     from workbook.prepare import describe_plan
 
+    from workbook.plans import prepare_blockers
+
     source = XlwingsSource(book)
     parsed, issues = load_source_of(book, source)
+    blockers = prepare_blockers(parsed, issues)    # before the grid is read again: an oversized sheet stops here
+    if any(i.is_error for i in blockers):
+        return refusal("未生成评议票表头", blockers)
     plan, layouts = plan_prepare(parsed, issues, _ballot_seen(book, source))
     if plan.refused:
         return refusal("未生成评议票表头", plan.blockers)

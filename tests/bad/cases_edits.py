@@ -19,11 +19,11 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108020000009
                     "ffff3f0005fe02fea7d6a4f00000000049454e44ae426082")
 
 
-EDITS_REFUSED = {**FINE, "prepare": 1, "rectify": 1, "comments import": 1}
+EDITS_REFUSED = {**FINE, "prepare": 1, "rectify": 1, "comments import": 1, "ledger merge": 1, "carry": 1}
 
 
 def _refused(what: str) -> dict:
-    return {"prepare": what, "rectify": what, "comments import": what}
+    return {"prepare": what, "rectify": what, "comments import": what, "ledger merge": what, "carry": what}
 
 
 def _package(change: Callable[[dict, dict], None]) -> Callable[[Path], None]:
@@ -107,7 +107,8 @@ def _reworded_row(book: dict) -> None:
     """01's problems listed by rectify, the first reworded by the clerk; the hidden log
     keeps what the tool wrote, so rectify sees nothing new and flags nothing."""
     header = book[RECTIFY][0]
-    book[RECTIFY] += [["01-1", "01", "张三所在党委", "综合", "理论学习不够深入（已核实）", None, "张三", None, "未启动"],
+    book[RECTIFY] = [header,          # the base meeting's 01-1 is this row, reworded
+                     ["01-1", "01", "张三所在党委", "综合", "理论学习不够深入（已核实）", None, "张三", None, "未启动"],
                       ["01-2", "01", "张三所在党委", "综合", "台账不全。", None, "张三", None, "未启动"]]
     book["台账合并记录"] = [["问题编号", "字段", "值", "来源文件", "合并时间"],
                         ["01-1", "问题描述", "学习不够。", "rectify", "2024-01-20 09:00"],

@@ -39,9 +39,12 @@ def run_prepare(path: str | os.PathLike, now: _dt.datetime | None = None,
 
 def _prepare(session, path: Path, now: _dt.datetime | None) -> PrepareRun:
     from ..io.plan_writer import write_plan
-    from ..plans import BallotSheetSeen, plan_prepare
+    from ..plans import BallotSheetSeen, plan_prepare, prepare_blockers
 
     book, issues = session.load()
+    blockers = prepare_blockers(book, issues)      # before the grid is read: an oversized sheet stops here
+    if any(i.is_error for i in blockers):
+        return PrepareRun(path, book, blockers)
     source = session.read_source()
     seen = [BallotSheetSeen(name, source.rows(name) if name in source.sheet_names else None)
             for name in (S.SHEET_BALLOTS, S.SHEET_BALLOTS_RECHECK)
