@@ -43,13 +43,13 @@ def score_chart(model: Any, low: float, high: float, places: int) -> str:
 def distribution_chart(model: Any, grades: tuple[str, ...]) -> str:
     rows = [(r[3], [int(v or 0) for v in r[4:8]]) for r in model.rows]
     title = model.charts[1].title if len(model.charts) > 1 else "评价分布"
-    legend = "".join(f'<rect x="{LABEL_W + k * 70}" y="{TOP - 10}" width="10" height="10" fill="{c}"/>'
-                     f'<text x="{LABEL_W + k * 70 + 14}" y="{TOP - 1}" class="chart-axis">{escape(g)}</text>'
+    legend = "".join(f'<rect x="{LABEL_W + k * 70}" y="{TOP}" width="10" height="10" fill="{c}"/>'
+                     f'<text x="{LABEL_W + k * 70 + 14}" y="{TOP + 9}" class="chart-axis">{escape(g)}</text>'
                      for k, (g, c) in enumerate(zip(grades, COLORS)))
     _, _, parts = _frame(title, len(rows) + 1, legend)
     most = max((sum(v) for _, v in rows), default=1) or 1
     for k, (label, votes) in enumerate(rows, start=1):
-        y = TOP + k * ROW_H - 8
+        y = TOP + k * ROW_H - 4
         parts.append(f'<text x="{LABEL_W - 6}" y="{y + 16}" text-anchor="end" class="chart-label">{escape(str(label))}</text>')
         x = float(LABEL_W)
         for count, color in zip(votes, COLORS):

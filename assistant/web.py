@@ -318,10 +318,12 @@ def create_app(settings: Settings) -> Starlette:
         kinds = {"xlsx": (".xlsx",), "speech": (".docx", ".txt"), "folder": ()}[
             request.query_params.get("kind", "xlsx") if request.query_params.get("kind") in ("xlsx", "speech", "folder")
             else "xlsx"]
-        if not raw:
+        folder = Path(raw).expanduser() if raw else None
+        while folder is not None and not folder.is_dir():      # a file, or half a path: the nearest folder
+            folder = folder.parent if folder.is_absolute() and folder.parent != folder else None
+        if folder is None:
             recent_list = read_recent(settings.state_file)
-            raw = str(Path(recent_list[0]).parent) if recent_list else str(Path.home())
-        folder = Path(raw).expanduser()
+            folder = Path(recent_list[0]).parent if recent_list else Path.home()
         if not folder.is_dir():
             return _error(f"找不到文件夹：{raw}", 404)
         folders, files = [], []

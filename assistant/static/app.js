@@ -77,16 +77,16 @@ async function browse(target, kind, dir) {
   box.replaceChildren();
   if (data.status === "error") { box.append(el("p", {class: "bad"}, data.messages.join(" "))); return; }
   const head = el("div", {class: "browser-head"},
-    el("strong", {}, "📁 " + data.dir),
+    el("strong", {class: "ico-folder"}, data.dir),
     data.parent ? el("button", {class: "ghost small", onclick: () => browse(target, kind, data.parent)}, "上一级") : "",
     kind === "folder" ? el("button", {class: "primary small", onclick: () => { target.choose(data.dir); box.hidden = true; }}, "选这个文件夹") : "",
     el("button", {class: "ghost small", onclick: () => { box.hidden = true; }}, "关闭"));
   const list = el("ul", {class: "browser-list"});
   for (const f of data.folders) {
-    list.append(el("li", {}, el("a", {href: "#", class: "folder", onclick: (e) => { e.preventDefault(); browse(target, kind, f.path); }}, "📁 " + f.name)));
+    list.append(el("li", {}, el("a", {href: "#", class: "folder ico-folder", onclick: (e) => { e.preventDefault(); browse(target, kind, f.path); }}, f.name)));
   }
   for (const f of data.files) {
-    list.append(el("li", {}, el("a", {href: "#", class: "file", onclick: (e) => { e.preventDefault(); box.hidden = true; target.choose(f.path); }}, "📄 " + f.name)));
+    list.append(el("li", {}, el("a", {href: "#", class: "file ico-file", onclick: (e) => { e.preventDefault(); box.hidden = true; target.choose(f.path); }}, f.name)));
   }
   if (!data.folders.length && !data.files.length) list.append(el("li", {class: "muted"}, "（空）"));
   box.append(head, list);
@@ -122,7 +122,7 @@ async function refreshCard() {
   if (info.status !== "error") current = info;
   const card = $("#card");
   card.replaceChildren(
-    el("div", {class: "card-name"}, "📘 " + current.name),
+    el("div", {class: "card-name ico-book"}, current.name),
     el("div", {class: "muted"}, current.folder),
     el("div", {class: "card-actions"},
       openButton(current.path, "用 Excel/WPS 打开工作簿"),
@@ -258,9 +258,9 @@ function render(r) {
   box.append(el("div", {id: "status", class: "status " + status, dataset: {status}},
     (STATUS_WORDS[status] || status) + (r.seconds ? "（用时 " + r.seconds + " 秒）" : "")));
   if (r.messages && r.messages.length) box.append(el("ul", {id: "messages", class: "messages"}, r.messages.map((m) => el("li", {}, m))));
-  if (r.confirm) box.append(confirmBox(r));
   if (r.issues && r.issues.length) box.append(issuesTable(r.issues));
   for (const t of r.tables || []) box.append(table(t));
+  if (r.confirm) box.append(confirmBox(r));      // after what is to be confirmed
   if (r.charts && r.charts.length) {
     const charts = el("div", {class: "charts", id: "charts"});
     for (const c of r.charts) {
@@ -273,7 +273,7 @@ function render(r) {
   if (r.files && r.files.length || r.folder) {
     const list = el("ul", {id: "files", class: "files"});
     for (const f of r.files || []) {
-      list.append(el("li", {}, "📄 " + f.name + " ", openButton(f.path, "打开"),
+      list.append(el("li", {}, el("span", {class: "ico-file"}, f.name), openButton(f.path, "打开"),
         el("a", {class: "download", href: "/api/file?path=" + encodeURIComponent(f.path)}, "下载")));
     }
     box.append(el("h3", {}, "生成的文件"), r.folder ? openButton(r.folder, "打开成果文件夹") : "", list);
@@ -326,7 +326,7 @@ async function start() {
   steps = data.year || [];
   $("#open-btn").addEventListener("click", () => pick($("#path-input").value.trim()));
   $("#path-input").addEventListener("keydown", (e) => { if (e.key === "Enter") pick($("#path-input").value.trim()); });
-  $("#browse-btn").addEventListener("click", () => browse({box: "#browser", choose: (p) => { $("#path-input").value = p; pick(p); }}, "xlsx"));
+  $("#browse-btn").addEventListener("click", () => browse({box: "#browser", choose: (p) => { $("#path-input").value = p; pick(p); }}, "xlsx", $("#path-input").value.trim()));
   $("#new-blank-btn").addEventListener("click", () => newWorkbook(false));
   $("#new-demo-btn").addEventListener("click", () => newWorkbook(true));
   $("#change-btn").addEventListener("click", () => {
