@@ -170,7 +170,7 @@ const FORMS = {
     el("label", {class: "check"}, el("input", {id: "dry-run-input", type: "checkbox"}), " 只预演，不修改工作簿")],
   ledger_merge: () => [pathField("folder-input", "各单位发回的整改台账所在文件夹", "folder")],
   carry: () => [pathField("old-input", "上一年度的工作簿", "xlsx")],
-  progress: () => [field("统计日期（默认今天）", el("input", {id: "as-of-input", type: "date"}))],
+  progress: () => [field("统计日期（如 2024-07-01，不填为今天）", el("input", {id: "as-of-input", type: "text", placeholder: "年-月-日"}))],
 };
 
 function params(step) {
@@ -286,7 +286,7 @@ function confirmBox(r) {
     return el("div", {class: "confirm", id: "confirm"},
       el("h3", {}, "核对无误后生成"),
       el("div", {class: "row"},
-        field("成文日期", el("input", {id: "date-input", type: "date"})),
+        field("成文日期（如 2024-01-25，不填为今天）", el("input", {id: "date-input", type: "text", placeholder: "年-月-日"})),
         field("密级/标注（可不填）", el("input", {id: "mark-input", type: "text", placeholder: "如 内部资料"})),
         field("抄送（可不填）", el("input", {id: "cc-input", type: "text"}))),
       el("label", {class: "check"}, el("input", {id: "confirm-check", type: "checkbox"}), " 我已逐行核对上面的印发清单"),
