@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from workbook import api
+from workbook.issues import summary_line
 
 Say = Callable[[str], None]
 
@@ -101,15 +102,6 @@ def issue_json(issue) -> dict[str, Any]:
     source = issue.source
     return {"level": "错误" if issue.is_error else "警告", "error": issue.is_error, "code": issue.code,
             "sheet": source.sheet, "cell": source.cell, "message": issue.message, "fix": how_to_fix(issue.code)}
-
-
-def summary_line(issues) -> str:
-    """The sentence `shuping check` ends with."""
-    errors = sum(i.is_error for i in issues)
-    if not issues:
-        return "检查完毕：没有发现问题。"
-    return (f"检查完毕：{errors} 个错误，{len(issues) - errors} 个警告。"
-            + ("请按上表逐条改正后再计票。" if errors else ""))
 
 
 def edit_lines(report: Report, edit) -> None:

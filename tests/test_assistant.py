@@ -251,3 +251,14 @@ def test_a_workbook_open_in_excel_is_said_and_edits_are_refused(app, book):
 def test_mail_is_never_sent_without_the_confirmation(app, book):
     job = run_step(app, "mail_send", book, {"keys": []})
     assert job["state"] == "failed" and "未确认" in job["result"]["messages"][0]
+
+
+def test_shuping_app_refuses_a_lan_address_without_a_password(monkeypatch):
+    """`shuping app` starts the assistant through its own entry point (loaded lazily)."""
+    from typer.testing import CliRunner
+
+    from workbook.cli import app as cli
+
+    monkeypatch.delenv(server.PASSWORD_ENV, raising=False)
+    done = CliRunner().invoke(cli, ["app", "--host", "0.0.0.0", "--no-browser"])
+    assert done.exit_code == 2 and "密码" in done.output
