@@ -162,6 +162,12 @@ def test_a_whole_meeting_is_run_from_the_page(browser, app, smtp, tmp_path):
         "生成评议票", "打印评议表", "检查数据", "计票汇总", "导入点评", "生成整改清单", "生成通知",
         "整改台账 分发", "整改台账 回收", "整改进度", "发送邮件", "结转"]
 
+    # the header of 评议票 is already laid out; the paper forms to print
+    assert page.step("prepare") == "done"
+    assert "评议票表头已是最新，工作簿未做任何改动。" in page.text()
+    assert page.step("forms") == "done"
+    assert (out / S.FORMS_WORKBOOK).is_file() and S.FORMS_WORKBOOK in page.text("#files")
+
     # check: the planted error, with its cell and how to fix it
     assert page.step("check") == "problems"
     issues = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")] for tr in page.all("#issues tbody tr")]
@@ -239,6 +245,11 @@ def test_a_whole_meeting_is_run_from_the_page(browser, app, smtp, tmp_path):
     assert len(preview) == 12 and all(row[3] == "待发送" for row in preview)
     assert not page.find("#confirm-btn").is_enabled() and inbox.messages == []
     page.shot("mail")
+    page.click("#drafts-btn")                                   # drafts first: nothing leaves the machine
+    assert page.finished() == "done"
+    assert "未发送任何邮件" in page.text() and len(list((out / "发件箱").glob("*.eml"))) == 12
+    assert inbox.messages == []
+    assert page.step("mail_preview") == "done"
     page.find("#confirm-check").click()
     page.click("#confirm-btn")
     assert page.finished() == "done"
