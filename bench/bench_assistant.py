@@ -87,7 +87,8 @@ def main() -> None:
         try:
             by_api(running, path)        # warm: imports, numpy, the file in the page cache
             api_times = [by_api(running, path) for _ in range(runs)]
-            print(f"{path.name}: POST /api/run/tally -> finished JSON (ranking, account, charts, 3 files): "
+            print(f"{path.name}: POST /api/run/tally -> finished JSON (ranking, account, charts, 3 files; the client polls "
+                  f"from inside the server's process, sharing its GIL): "
                   f"best {min(api_times):.2f}s, median {sorted(api_times)[len(api_times) // 2]:.2f}s "
                   f"over {runs} runs")
             if CHROMIUM.exists() and DRIVER.exists():

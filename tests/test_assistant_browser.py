@@ -289,4 +289,4 @@ def test_the_page_says_when_the_workbook_is_open_in_excel(browser, app, smtp, tm
     assert page.finished() == "error"
     assert "请先关闭该文件" in page.text()
     assert path.read_bytes() == before
-    page.shot("locked", height=700)
+    page.shot("locked")
