@@ -458,6 +458,15 @@ def _mail_preview(plan) -> Table:
     return Table("邮件预览", ["收件人", "邮箱", "附件", "状态"], rows, key="mail")
 
 
+def mail_signature(plan) -> str:
+    """What the clerk confirms: each message to send, its recipients and its attachments' digests."""
+    import hashlib
+    import json
+
+    seen = sorted([m.key, sorted(m.to), sorted(m.digests.items())] for m in plan.to_send)
+    return hashlib.sha256(json.dumps(seen, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
 def _wanted(params: dict) -> list[str]:
     return [part.strip() for part in str(params.get("only") or "").replace("，", ",").split(",") if part.strip()]
 
@@ -479,7 +488,7 @@ def mail_preview(path: Path, params: dict, say: Say) -> Report:
         report.say("没有需要发送的邮件。")
         return report
     report.say(f"将发送 {len(keys)} 封邮件：每位述职人只附本人的反馈意见，领导抄送附计票汇总表和结果通报。")
-    report.confirm = {"action": "mail_send", "keys": keys, "count": len(keys),
+    report.confirm = {"action": "mail_send", "keys": keys, "signature": mail_signature(plan), "count": len(keys),
                       "label": f"确认发送这 {len(keys)} 封邮件", "password": bool(plan.settings.user)}
     return report
 
@@ -495,7 +504,7 @@ def mail_send(path: Path, params: dict, say: Say) -> Report:
     if plan.issues:
         report.problems(plan.issues, "未发送任何邮件。")
         return report
-    if sorted(m.key for m in plan.to_send) != sorted(params.get("keys") or []):
+    if mail_signature(plan) != params.get("signature"):
         report.status = "problems"
         report.say("要发送的邮件与刚才确认的预览不一致（工作簿或成果文件已变化），未发送任何邮件。请重新预览并确认。")
         return report

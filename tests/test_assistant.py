@@ -262,3 +262,46 @@ def test_shuping_app_refuses_a_lan_address_without_a_password(monkeypatch):
     monkeypatch.delenv(server.PASSWORD_ENV, raising=False)
     done = CliRunner().invoke(cli, ["app", "--host", "0.0.0.0", "--no-browser"])
     assert done.exit_code == 2 and "密码" in done.output
+
+
+def test_only_the_mail_previewed_and_confirmed_is_sent(app, tmp_path):
+    """The send must carry the preview's signature (recipients and attachment digests)."""
+    import socket
+
+    import openpyxl
+    from aiosmtpd.controller import Controller
+
+    from workbook import schema as S
+
+    class Inbox:
+        messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(list(envelope.rcpt_tos))
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        path = new_workbook(tmp_path / "邮件" / "会.xlsx", demo=True)
+        book = openpyxl.load_workbook(path)
+        for row in book[S.SHEET_MAIL].iter_rows(min_row=2):
+            row[1].value = {S.MAIL_SERVER: "127.0.0.1", S.MAIL_PORT: port, S.MAIL_ENCRYPTION: "无",
+                            S.MAIL_USER: None}.get(row[0].value, row[1].value)
+        book.save(path)
+        preview = run_step(app, "mail_preview", path)["result"]
+        confirm = preview["confirm"]
+        assert confirm["count"] == 12 and len(next(t for t in preview["tables"] if t["key"] == "mail")["rows"]) == 12
+        refused = run_step(app, "mail_send", path, {"confirmed": True, "keys": confirm["keys"], "signature": "x"})
+        assert refused["result"]["status"] == "problems" and "重新预览" in refused["result"]["messages"][0]
+        assert inbox.messages == []
+        sent = run_step(app, "mail_send", path, {"confirmed": True, "keys": confirm["keys"],
+                                                 "signature": confirm["signature"]})
+        assert sent["result"]["status"] == "done", sent["result"]["messages"]
+        assert len(inbox.messages) == 12
+    finally:
+        controller.stop()

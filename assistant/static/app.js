@@ -303,7 +303,7 @@ function confirmBox(r) {
       el("div", {class: "row"},
         el("button", {id: "confirm-btn", class: "danger", disabled: true, onclick: () => {
           const pw = document.getElementById("password-input");
-          run("mail_send", {confirmed: true, keys: c.keys, password: pw ? pw.value : ""});
+          run("mail_send", {confirmed: true, keys: c.keys, signature: c.signature, password: pw ? pw.value : ""});
         }}, c.label),
         el("button", {id: "drafts-btn", class: "ghost", onclick: () => run("mail_drafts", {})}, "不发送，只生成草稿")),
       wireCheck());
