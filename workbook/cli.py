@@ -119,14 +119,16 @@ def guarded(command: Callable) -> Callable:
 @guarded
 def new(path: WorkbookPath,
         demo: Annotated[bool, typer.Option("--demo", help="填入一次完整的示例会议（11位述职人、约150张票）")] = False,
-        force: Force = False) -> None:
+        force: Force = False,
+        demo_totals: Annotated[bool, typer.Option("--demo-totals", help="示例会议按唱票汇总录入（计票录入表）")] = False,
+        ) -> None:
     """生成空白的述职评议工作簿模板（或 --demo 示例）。
 
     例：shuping new 2024述职评议.xlsx
     """
-    from .api import new_workbook
+    from .api import new_demo_totals, new_workbook
 
-    written = new_workbook(path, demo=demo, force=force)
+    written = new_demo_totals(path, force=force) if demo_totals else new_workbook(path, demo=demo, force=force)
     _stdout_console().print(f"已生成：{written}")
 
 
@@ -139,13 +141,15 @@ def check(path: WorkbookPath,
     例：shuping check 2024述职评议.xlsx --json
     """
     from .api import check_workbook
+    from .totals import count_mode, mode_sentence
 
-    _, issues = check_workbook(path)
+    book, issues = check_workbook(path)
     if as_json:
-        emit_json(issues_to_json(issues))
+        emit_json({**issues_to_json(issues), "mode": count_mode(book)})
     else:
         console = _stdout_console()
         print_issues(issues, console)
+        console.print(mode_sentence(book))
         console.print(summary_line(issues))
     raise typer.Exit(1 if has_errors(issues) else 0)
 
@@ -168,7 +172,10 @@ def print_ranking(result, console) -> None:
 
 @app.command(name="tally")
 @guarded
-def tally_command(path: WorkbookPath, out: OutDir = None, json_out: JsonOut = None) -> None:
+def tally_command(path: WorkbookPath, out: OutDir = None, json_out: JsonOut = None,
+                  totals_out: Annotated[Optional[Path], typer.Option(
+                      "--totals-out", help="另存一份按唱票汇总录入的副本（计票录入表），用于两种录入方式互相核对")] = None,
+                  ) -> None:
     """计票：统计各项评价、好评率、综合得分、排名和等次，写出计票汇总表（不修改工作簿）。
 
     例：shuping tally 2024述职评议.xlsx -o 结果 --json 结果.json
@@ -184,6 +191,10 @@ def tally_command(path: WorkbookPath, out: OutDir = None, json_out: JsonOut = No
             print_issues(run.issues)
             _stderr_console().print("[red]工作簿中有错误，未计票。[/]" + summary_line(run.issues))
         raise typer.Exit(1)
+    if totals_out is not None:
+        from .api import write_totals_copy
+
+        run.outputs.append(write_totals_copy(path, run.result, totals_out))
     if only_json:
         emit_json(run.json)
         raise typer.Exit(0)
@@ -197,7 +208,9 @@ def tally_command(path: WorkbookPath, out: OutDir = None, json_out: JsonOut = No
 
 @app.command()
 @guarded
-def prepare(path: WorkbookPath) -> None:
+def prepare(path: WorkbookPath,
+            totals: Annotated[bool, typer.Option("--totals", help="生成“计票录入”表（唱票汇总录入，按类别录入各项票数）")] = False,
+            ) -> None:
     """按“述职人 × 评议项目”生成评议票表头（第 1–2 行）；已录入的票只追加、不移动。
 
     修改前在工作簿旁留一份带时间的备份。例：shuping prepare 2024述职评议.xlsx
@@ -205,6 +218,8 @@ def prepare(path: WorkbookPath) -> None:
     from .api import run_prepare
     from .prepare import describe_plan
 
+    if totals:
+        return prepare_totals(path)
     console = _stdout_console()
     with _stderr_console().status("正在检查工作簿…") as status:
         run = run_prepare(path, progress=status.update)
@@ -218,6 +233,24 @@ def prepare(path: WorkbookPath) -> None:
             console.print(line)
     if not run.edit.changed:
         console.print("评议票表头已是最新，工作簿未做任何改动。")
+        return
+    print_edit(run.edit, console)
+
+
+def prepare_totals(path: Path) -> None:
+    """`prepare --totals`: lay out 计票录入."""
+    from .api import run_prepare_totals
+
+    console = _stdout_console()
+    with _stderr_console().status("正在检查工作簿…") as status:
+        run = run_prepare_totals(path, progress=status.update)
+    if run.refused:
+        print_issues(run.issues)
+        _stderr_console().print("[red]未生成计票录入表，工作簿未做任何改动。[/]请按上表处理后再运行。")
+        raise typer.Exit(1)
+    console.print(f"“计票录入”：{run.blocks} 个评议人类别，每类 {run.rows // max(run.blocks, 1)} 行（述职人 × 评议项目）")
+    if run.edit is None or not run.edit.changed:
+        console.print("计票录入表已是最新，工作簿未做任何改动。")
         return
     print_edit(run.edit, console)
 
@@ -281,8 +314,10 @@ def compare(first: Annotated[Path, typer.Argument(help="第一人录入的工作
 
     例：shuping compare 录入甲.xlsx 录入乙.xlsx
     """
-    from .api import run_compare
+    from .api import books_in_totals_mode, run_compare
 
+    if books_in_totals_mode(first, second):
+        return compare_totals_command(first, second, as_json)
     run = run_compare(first, second)
     if run.comparison is None:
         if as_json:
@@ -296,6 +331,39 @@ def compare(first: Annotated[Path, typer.Argument(help="第一人录入的工作
     else:
         print_comparison(run.comparison, first, second, _stdout_console())
     raise typer.Exit(0 if run.comparison.identical else 1)
+
+
+def compare_totals_command(first: Path, second: Path, as_json: bool) -> None:
+    """`compare` of two workbooks entered as 唱票 totals: every figure where they differ."""
+    from .api import run_compare_totals
+
+    run = run_compare_totals(first, second)
+    if as_json:
+        emit_json({"identical": run.identical, "mode": "totals", "forms_compared": 0,
+                   "cells_compared": run.cells_compared, "columns_only_a": [], "columns_only_b": [],
+                   "differences": [{"category": d.category, "ballot_id": "", "what": d.what,
+                                    "a": {"cell": d.source_a.cell, "typed": d.typed_a},
+                                    "b": {"cell": d.source_b.cell, "typed": d.typed_b}} for d in run.differences],
+                   "only_a": run.only_a, "only_b": run.only_b})
+    else:
+        from rich.table import Table
+
+        console = _stdout_console()
+        if run.differences:
+            table = Table(header_style="bold", box=None, pad_edge=False)
+            for header in ("评议人类别", "述职人／项目／票数", "A 单元格", "A 录入", "B 单元格", "B 录入"):
+                table.add_column(header, overflow="fold")
+            for d in run.differences:
+                table.add_row(d.category, d.what, d.source_a.cell, d.typed_a, d.source_b.cell, d.typed_b)
+            console.print(table)
+        for what in run.only_a:
+            console.print(f"只在 A 中：{what}")
+        for what in run.only_b:
+            console.print(f"只在 B 中：{what}")
+        console.print(f"A = {first}\nB = {second}")
+        console.print(f"唱票汇总录入比对了 {run.cells_compared} 个格：{len(run.differences)} 处不一致。"
+                      + ("两份录入完全一致。" if run.identical else "请对照计票板逐条核对改正。"))
+    raise typer.Exit(0 if run.identical else 1)
 
 
 def verify_lines(run) -> list[str]:
@@ -398,6 +466,7 @@ def notices(path: WorkbookPath, out: OutDir = None,
         _stderr_console().print("[red]工作簿中有错误，未生成通知。[/]" + summary_line(run.issues))
         raise typer.Exit(1)
     console = _stdout_console()
+    print_review(run.review, console)
     console.print(f"反馈意见 {len(run.notices)} 份：{run.notices[0].parent}")
     console.print(f"结果通报：{run.bulletin}")
     console.print(f"模板：通知 {run.templates.get('notice')}；通报 {run.templates.get('bulletin')}")
@@ -406,6 +475,18 @@ def notices(path: WorkbookPath, out: OutDir = None,
     elif run.pdf_note:
         console.print(f"[yellow]提示：[/]{run.pdf_note}")
     console.print(f"按单位分发：{len(run.units)} 个文件夹（{run.units[0].parent}），打包：{run.archive}")
+
+
+def print_review(doubts, console, limit: int = 0) -> None:
+    """The pre-issue review (review.py), short and grouped per reporter."""
+    from .review import review_lines
+
+    if not doubts:
+        console.print("发文前核对：未发现疑点。")
+        return
+    console.print(f"[yellow]发文前核对：[/]{len(doubts)} 处需要核对后再印发——")
+    for line in review_lines(doubts, limit):
+        console.print(f"  · {line}", markup=False)
 
 
 def print_progress(progress, console) -> None:
@@ -506,6 +587,7 @@ def mail(path: WorkbookPath,
     for made in plan.made:
         console.print(f"已重新生成：{made}（原有文件缺失或早于工作簿）")
     print_mail_preview(plan, console)
+    print_review(plan.review, console)
     held = [m for m in plan.messages if plan.decisions[m.key] in (SKIP_CHANGED, SKIP_IN_DOUBT, SKIP_PROBLEM)]
     for message in held:
         decision = plan.decisions[message.key]
@@ -630,7 +712,7 @@ def ledger_merge(path: WorkbookPath,
     console = _stdout_console()
     plan = run.plan
     console.print(f"读取 {len(files)} 个文件（单位编号 {'、'.join(run.units)}）：更新 {len(plan.updates)} 格，"
-                  f"冲突 {len(plan.conflicts)} 处，未采纳 {len(plan.refused)} 行")
+                  f"冲突 {len(plan.conflicts)} 处，未采纳 {len(plan.refused) + len(plan.ignored)} 处")
     for conflict in plan.conflicts:
         console.print(f"冲突：{conflict.problem_id}“{conflict.field}”：整改清单为“{conflict.clerk}”，"
                       f"{conflict.file} 为“{conflict.unit}”——{conflict.why}")
@@ -647,23 +729,49 @@ def ledger_merge(path: WorkbookPath,
 @app.command()
 @guarded
 def carry(old: Annotated[Path, typer.Argument(help="上一年度的工作簿", show_default=False)],
-          new: Annotated[Path, typer.Argument(help="本年度的工作簿（写入其整改清单）", show_default=False)]) -> None:
+          new: Annotated[Path, typer.Argument(help="本年度的工作簿（写入其整改清单）", show_default=False)],
+          mapping: Annotated[Optional[list[str]], typer.Option(
+              "--map", help="党组织更名的单位：上年编号=本年编号（可重复，或用逗号分隔），如 --map 01=03")] = None,
+          ) -> None:
     """把上一年度未销号的整改事项结转到本年度工作簿的整改清单，原编号、时限和状态记入备注。
 
-    例：shuping carry 2023述职评议.xlsx 2024述职评议.xlsx
+    按党组织名称找到本年度的述职人（编号变了也跟着单位走）；找不到党组织的不结转并列出，
+    用 --map 上年编号=本年编号 指明后再运行一次即可（已结转的不会重复）。
+    例：shuping carry 2023述职评议.xlsx 2024述职评议.xlsx --map 05=07
     """
     from .api import run_carry
+    from .errors import UsageError
 
+    pairs = {}
+    for item in mapping or []:
+        for part in item.replace("，", ",").split(","):
+            if not part.strip():
+                continue
+            left, sep, right = part.replace("＝", "=").partition("=")
+            if not sep or not left.strip() or not right.strip():
+                raise UsageError(f"--map 应写成 上年编号=本年编号，如 --map 01=03：{part}")
+            pairs[left.strip()] = right.strip()
     with _stderr_console().status("正在结转…") as status:
-        run = run_carry(old, new, progress=status.update)
+        run = run_carry(old, new, progress=status.update, mapping=pairs)
     stop_on(run.issues, "未结转，工作簿未做任何改动。")
     console = _stdout_console()
-    if not run.carried:
+    for line in run.moved:
+        console.print(f"按党组织对应：{line}", markup=False)
+    if run.carried:
+        console.print(f"已结转 {len(run.carried)} 项：{'、'.join(c.problem_id for c in run.carried[:8])}"
+                      + ("……" if len(run.carried) > 8 else ""))
+        print_edit(run.edit, console)
+    elif not run.held:
         console.print("上一年度没有需要结转的事项（或已结转过），工作簿未做任何改动。")
         return
-    console.print(f"已结转 {len(run.carried)} 项：{'、'.join(c.problem_id for c in run.carried[:8])}"
-                  + ("……" if len(run.carried) > 8 else ""))
-    print_edit(run.edit, console)
+    if run.held:
+        console.print(f"[yellow]未结转 {len(run.held)} 项[/]（本年度“述职人”中找不到其党组织；请核对党组织名称，"
+                      "或用 --map 上年编号=本年编号 指明后再运行一次）：")
+        for line in run.held:
+            console.print(f"  · {line}", markup=False)
+        if not run.carried:
+            console.print("工作簿未做任何改动。")
+        raise typer.Exit(1)
 
 
 comments_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="点评：从讲话稿导入点评。")
@@ -680,6 +788,11 @@ def describe_match(match) -> str:
     if match.how == "顺序":
         others = "、".join(f"{r.id} {r.name}" for r in match.candidates)
         line += f"，请核对：符合“{block.organization or block.name}”的有 {others}"
+    if match.spoken_name:
+        line += (f"\n  ⚠ 警告：讲话稿中的姓名“{match.spoken_name}”与述职人“{match.reporter.name}”不同，"
+                 f"请核对是否对应正确（“述职人”表或讲话稿有误时请改正）")
+    if match.unmasked:
+        line += f"\n  · 点评中 {match.unmasked} 处遮掩的姓名（如“**同志”）已换成“{match.reporter.name}同志”"
     return line
 
 
@@ -787,6 +900,7 @@ def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹�
     if run.forms is not None and run.forms.output:
         console.print(f"8. 纸质评议表（每个评议人类别一张）：{run.forms.output}")
     if run.notices is not None and run.notices.notices:
+        print_review(run.notices.review, console, limit=5)
         console.print(f"9. 反馈意见 {len(run.notices.notices)} 份（公文格式）：{run.notices.notices[0].parent}")
         console.print(f"   结果通报：{run.notices.bulletin}；按单位分发：{run.notices.archive}")
         if run.notices.pdf_note:

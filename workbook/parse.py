@@ -124,6 +124,7 @@ def parse_meeting(rows: Rows) -> tuple[Meeting, list[Issue]]:
         typed_title=str(values.get(S.MEETING_TITLE, (None, None))[0] or "").strip(" \t\r\n\u3000"),
         date=date if not isinstance(date, str) else clean_text(date) or None,
         organizer=text(S.MEETING_ORGANIZER), doc_number=text(S.MEETING_DOC_NUMBER),
+        bulletin_number=text(S.MEETING_BULLETIN_NUMBER),
         deadline_days=deadline, contact=text(S.MEETING_CONTACT), phone=text(S.MEETING_PHONE),
     ), issues
 
@@ -157,6 +158,9 @@ def parse_params(rows: Rows) -> tuple[Params, list[Issue]]:
     got: dict[str, Any] = {}
     for name in names:
         if name not in values or is_blank(values[name][0]):
+            if name in S.PARAM_OPTIONAL:
+                got[name] = defaults[name]
+                continue
             issues.append(warning("PARAM_MISSING", Source(S.SHEET_PARAMS, None, None),
                                   f"参数“{name}”未填写，按默认值 {defaults[name]} 计算", param=name))
             got[name] = defaults[name]
@@ -202,6 +206,7 @@ def parse_params(rows: Rows) -> tuple[Params, list[Issue]]:
         bulletin_rates=got.get(S.PARAM_BULLETIN_RATES, defaults[S.PARAM_BULLETIN_RATES]) == S.YES,
         notice_rank=got.get(S.PARAM_NOTICE_RANK, defaults[S.PARAM_NOTICE_RANK]) == S.YES,
         bulletin_order=str(got.get(S.PARAM_BULLETIN_ORDER, defaults[S.PARAM_BULLETIN_ORDER])),
+        notice_numbers=str(got.get(S.PARAM_NOTICE_NUMBERS, defaults[S.PARAM_NOTICE_NUMBERS])),
     ), issues
 
 
@@ -627,10 +632,13 @@ def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
 
             issues.extend(recheck_issues(rows[S.SHEET_BALLOTS], rows[S.SHEET_BALLOTS_RECHECK], reporters, items))
         del rows[S.SHEET_BALLOTS]   # the grid is in the arrays now: free the 4M Python objects
+    from .totals import read_totals
+
+    totals, issues = read_totals(source, reporters, items, categories, ballots, issues)
     book = Book(
         path=path, sheet_names=tuple(source.sheet_names), meeting=meeting, reporters=tuple(reporters),
         items=tuple(items), categories=tuple(categories), params=params, rules=tuple(rules),
         ballots=ballots, comments=tuple(comments), rectifications=tuple(rectifications), mail=mail,
-        adjudications=tuple(adjudications), adjudicated=tuple(adjudicated),
+        adjudications=tuple(adjudications), adjudicated=tuple(adjudicated), totals=totals,
     )
     return book, issues

@@ -97,11 +97,12 @@ MEETING_YEAR = "年度"
 MEETING_DATE = "会议日期"
 MEETING_ORGANIZER = "主办单位"
 MEETING_DOC_NUMBER = "发文字号"
+MEETING_BULLETIN_NUMBER = "通报发文字号"   # the bulletin's own number (发文字号 is the notices')
 MEETING_DEADLINE_DAYS = "整改期限（天）"
 MEETING_CONTACT = "联系人"
 MEETING_PHONE = "联系电话"
 MEETING_KEYS = (MEETING_TITLE, MEETING_YEAR, MEETING_DATE, MEETING_ORGANIZER,
-                MEETING_DOC_NUMBER, MEETING_DEADLINE_DAYS, MEETING_CONTACT, MEETING_PHONE)
+                MEETING_DOC_NUMBER, MEETING_BULLETIN_NUMBER, MEETING_DEADLINE_DAYS, MEETING_CONTACT, MEETING_PHONE)
 
 MAIL_SERVER = "SMTP服务器"
 MAIL_PORT = "端口"
@@ -121,6 +122,9 @@ PARAM_DECIMALS = "得分小数位"
 PARAM_BULLETIN_RATES = "通报显示好评率"
 PARAM_NOTICE_RANK = "通知显示排名"
 PARAM_BULLETIN_ORDER = "通报排序"
+PARAM_NOTICE_NUMBERS = "通知发文字号"
+NOTICE_NUMBER_SHARED, NOTICE_NUMBER_PER_UNIT = "共用", "按单位编号"
+NOTICE_NUMBERINGS = (NOTICE_NUMBER_SHARED, NOTICE_NUMBER_PER_UNIT)
 PARAM_DEFAULTS: tuple[tuple[str, object, str], ...] = (
     ("好", 100, "评价为“好”的分值"),
     ("较好", 80, "评价为“较好”的分值"),
@@ -131,11 +135,16 @@ PARAM_DEFAULTS: tuple[tuple[str, object, str], ...] = (
     (PARAM_BULLETIN_RATES, NO, "结果通报中是否列出好评率：是 / 否"),
     (PARAM_NOTICE_RANK, NO, "给述职人的反馈意见中是否写排名：是 / 否"),
     (PARAM_BULLETIN_ORDER, ORDER_BY_REPORTER, "结果通报排序：述职人顺序 / 等次"),
+    (PARAM_NOTICE_NUMBERS, NOTICE_NUMBER_SHARED,
+     "反馈意见的发文字号：共用（一文多发，各单位同一个发文字号）/ 按单位编号（如 某组通〔2025〕3-1号、3-2号…）"),
 )
+# 参数 added by a later version: an older workbook without the row reads the default silently.
+PARAM_OPTIONAL = (PARAM_NOTICE_NUMBERS,)
 PARAM_CHOICES: dict[str, tuple[str, ...]] = {
     PARAM_BULLETIN_RATES: YES_NO,
     PARAM_NOTICE_RANK: YES_NO,
     PARAM_BULLETIN_ORDER: BULLETIN_ORDERS,
+    PARAM_NOTICE_NUMBERS: NOTICE_NUMBERINGS,
 }
 
 DEFAULT_ITEMS = (
@@ -253,3 +262,18 @@ DEMO_FILE = "述职评议示例.xlsx"
 def ballot_reporter_label(reporter_id: str, name: str) -> str:
     """Row 1 text over a reporter's grade columns in 评议票 ("03 王五")."""
     return f"{reporter_id} {name}"
+
+
+# --- 唱票 totals (issue #22): the count typed as totals per category, not form by form ---
+SHEET_TOTALS = "计票录入"
+SHEET_TOTALS_RECHECK = "计票录入(复核)"
+TOTALS_SHEETS = (SHEET_TOTALS, SHEET_TOTALS_RECHECK)
+TOTALS_COUNTS = (*GRADES, ABSTAIN, OVERVOTE)          # 好 较好 一般 差 弃权 多选, columns C–H
+TOTALS_REPORTER, TOTALS_ITEM = "述职人", "评议项目"
+TOTALS_HEADER = (TOTALS_REPORTER, TOTALS_ITEM, *TOTALS_COUNTS)
+TOTALS_BLOCK = BALLOT_CATEGORY                         # A of a block's first row: 评议人类别 | name
+TOTALS_ENTERED_BY, TOTALS_SCRUTINEER = "录入人", "监票人"
+TOTALS_ACCOUNT = ("发放", "回收", "废票", "空白票")     # labels in A–D, the figures in the row below
+TOTALS_FIRST_COUNT_COL = 2                             # column C
+MODE_FORMS, MODE_TOTALS = "forms", "totals"
+MODE_LABELS = {MODE_FORMS: "逐张录入（评议票）", MODE_TOTALS: "唱票汇总录入（计票录入）"}

@@ -201,6 +201,10 @@ def tally_sheet(result: TallyResult, counted_at: str, fingerprints: dict[str, st
             check = "回收 ≤ 发放，相符" if a.returned <= a.issued else "回收多于发放！"
         rows.append((a.name, a.issued, a.returned, a.void, a.blank, a.valid, check))
     notes: list[tuple] = [(), (f"计票时间：{counted_at}",), (f"会议：{result.book.meeting.shown_title}",)]
+    if result.book.totals is not None:   # 唱票 totals (issue #22): say so, and who entered them
+        from .totals import totals_account_notes
+
+        notes += totals_account_notes(result.book)
     if result.book.adjudicated:
         notes.append((f"疑问票认定：{len(result.book.adjudicated)} 处（见“{S.SHEET_ADJUDICATION_LOG}”表）",))
     if fingerprints:

@@ -373,13 +373,15 @@ def tally(book: Book, issues: Sequence[Issue] = ()) -> tuple[TallyResult | None,
     issues = list(issues)
     if has_errors(issues) or book.ballots is None:
         return None, issues
-    if not len(book.ballots.rows):
+    if not len(book.ballots.rows) and book.totals is None:
         issues.append(error("TALLY_NO_FORMS", Source(book.ballots.sheet, S.BALLOT_HEADER_ROWS, 0),
                             "评议票中还没有录入任何票，无法计票：请先逐张录入收回的评议票"))
         return None, issues
     valid, void, blank = count_forms(book)
     accounts = ballot_accounts(book, void, blank)
     counts = count_votes(book, valid)
+    if book.totals is not None:   # 唱票 totals (totals.py): the same arrays, typed per category
+        accounts, counts = book.totals.accounts, book.totals.counts
     weights = normalised_weights([c.weight for c in book.categories])
     anonymity = decide_anonymity(accounts, book.params.min_votes, weights)
     points = book.params.points
