@@ -141,6 +141,27 @@ def prepare(path: Path, params: dict, say: Say) -> Report:
     return report
 
 
+def prepare_totals(path: Path, params: dict, say: Say) -> Report:
+    """唱票计票: lay out 计票录入 (the totals per category × reporter × item)."""
+    report = Report("prepare_totals")
+    run = api.run_prepare_totals(path, progress=say)
+    if run.refused:
+        report.problems(run.issues, "未生成计票录入表，工作簿未做任何改动。请按上表处理后再运行。")
+        return report
+    report.say(f"“计票录入”：{run.blocks} 个评议人类别，每类 {run.rows // max(run.blocks, 1)} 行（述职人 × 评议项目）")
+    if run.edit is None or not run.edit.changed:
+        report.say("计票录入表已是最新，工作簿未做任何改动。")
+    else:
+        edit_lines(report, run.edit)
+    return report
+
+
+def review_table(doubts, title: str = "发文前核对：需要核对的疑点") -> Table:
+    """The pre-issue review of the core (review.py), the same list the command line prints."""
+    return Table(title, ["对象", "疑点"], [[d.who, d.message] for d in doubts], key="doubts",
+                 note="这些不会阻止印发，但请逐条核对（如点评中的“××同志”、他人姓名、缺少点评、发文字号重复）。")
+
+
 def _number(value, places: int) -> str:
     from workbook.report import score_text
 
@@ -316,10 +337,22 @@ def notices_review(path: Path, params: dict, say: Say) -> Report:
         attention += bool(notes)
         rows.append([rid, r.reporter.organization, r.reporter.name, r.grade or "—", "有" if rid in commented else "无",
                      items.get(rid, 0), r.reporter.email or "—", "；".join(notes) or "✓"])
+    from workbook.review import MEETING, review_papers
+
+    doubts = review_papers(run.result, _date(params.get("date")))
+    for row in rows:
+        mine = [d.message for d in doubts if d.reporter_id == row[0]]
+        if mine:
+            row[-1] = "；".join(mine + ([] if row[-1] == "✓" else [row[-1]]))
+    attention = sum(row[-1] != "✓" for row in rows)
     report.tables.append(Table("印发前核对清单", ["编号", "党组织", "姓名", "等次", "点评", "整改事项", "电子邮箱", "提示"],
                                rows, key="review",
                                note="每位述职人只收到本人的反馈意见；结果通报只列等次。请逐行核对后再生成。"))
-    report.say(f"将为 {len(rows)} 位述职人各生成一份反馈意见，另生成结果通报；需要留意的 {attention} 位。")
+    whole = [d for d in doubts if d.reporter_id == MEETING]
+    if whole:
+        report.tables.append(review_table(whole, "发文前核对：全部文件"))
+    report.say(f"将为 {len(rows)} 位述职人各生成一份反馈意见，另生成结果通报；需要留意的 {attention} 位"
+               + (f"，另有 {len(whole)} 处涉及全部文件" if whole else "") + "。")
     report.confirm = {"action": "notices", "label": "核对无误，生成通知"}
     if run.issues:
         report.problems(run.issues)
@@ -346,6 +379,11 @@ def notices(path: Path, params: dict, say: Say) -> Report:
         report.problems(run.issues, "工作簿中有错误，未生成通知。" + summary_line(run.issues))
         report.status = "problems"
         return report
+    if run.review:
+        report.say(f"发文前核对：{len(run.review)} 处需要核对后再印发（见下表）。")
+        report.tables.append(review_table(run.review))
+    else:
+        report.say("发文前核对：未发现疑点。")
     report.say(f"反馈意见 {len(run.notices)} 份：{run.notices[0].parent}")
     report.say(f"结果通报：{run.bulletin}")
     report.say(f"模板：通知 {run.templates.get('notice')}；通报 {run.templates.get('bulletin')}")
@@ -483,6 +521,9 @@ def mail_preview(path: Path, params: dict, say: Say) -> Report:
     for made in plan.made:
         report.say(f"已重新生成：{made}（原有文件缺失或早于工作簿）")
     report.tables.append(_mail_preview(plan))
+    if plan.review:
+        report.say(f"发文前核对：{len(plan.review)} 处需要核对后再发送（见下表）。")
+        report.tables.append(review_table(plan.review))
     keys = sorted(m.key for m in plan.to_send)
     if not keys:
         report.say("没有需要发送的邮件。")
@@ -563,6 +604,7 @@ def carry(path: Path, params: dict, say: Say) -> Report:
 # (name, label on the button, what it does, changes the workbook?, run)
 STEPS: dict[str, tuple[str, str, bool, Callable[[Path, dict, Say], Report]]] = {
     "prepare": ("生成评议票", "按述职人 × 评议项目生成评议票表头（修改工作簿，先备份）", True, prepare),
+    "prepare_totals": ("生成计票录入表", "唱票计票时用：只录入各类别的汇总票数（修改工作簿，先备份）", True, prepare_totals),
     "forms": ("打印评议表", "会上发放的纸质评议表，每个评议人类别一张", False, forms),
     "check": ("检查数据", "一次列出所有问题和所在单元格（不修改工作簿）", False, check),
     "tally": ("计票汇总", "计票、排名、评定等次，写出计票汇总表（不修改工作簿）", False, tally),
@@ -580,5 +622,5 @@ STEPS: dict[str, tuple[str, str, bool, Callable[[Path, dict, Say], Report]]] = {
 }
 
 # the buttons of the year, in order (the *_send / notices steps follow a confirmation)
-YEAR = ["prepare", "forms", "check", "tally", "import_comments", "rectify", "notices_review", "ledger_split",
+YEAR = ["prepare", "prepare_totals", "forms", "check", "tally", "import_comments", "rectify", "notices_review", "ledger_split",
         "ledger_merge", "progress", "mail_preview", "carry"]

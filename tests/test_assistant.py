@@ -305,3 +305,25 @@ def test_only_the_mail_previewed_and_confirmed_is_sent(app, tmp_path):
         assert len(inbox.messages) == 12
     finally:
         controller.stop()
+
+
+def test_the_totals_entry_sheet_is_a_button_too(app, tmp_path):
+    path = new_workbook(tmp_path / "唱票" / "会.xlsx")
+    import openpyxl
+
+    from workbook import schema as S
+
+    book = openpyxl.load_workbook(path)
+    sheet = book[S.SHEET_REPORTERS]
+    sheet.append(["01", "甲镇党委", "张三", "书记", "现场", None, None])
+    book.save(path)
+    job = run_step(app, "prepare_totals", path)          # no 评议人类别 yet: refused, with the cell
+    assert job["result"]["status"] == "problems"
+    assert [i["code"] for i in job["result"]["issues"]] == ["CATEGORIES_EMPTY"]
+    book = openpyxl.load_workbook(path)
+    book[S.SHEET_CATEGORIES].append(["全体", None, 100])
+    book.save(path)
+    job = run_step(app, "prepare_totals", path)
+    assert job["result"]["status"] == "done", job["result"]
+    assert job["result"]["messages"][0].startswith("“计票录入”：")
+    assert list(path.parent.glob("会.备份-*.xlsx"))
