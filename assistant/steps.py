@@ -621,6 +621,15 @@ STEPS: dict[str, tuple[str, str, bool, Callable[[Path, dict, Say], Report]]] = {
     "carry": ("结转", "把上一年度未销号的整改事项结转到本工作簿（修改工作簿，先备份）", True, carry),
 }
 
+# the labels the ribbon shows (workbook/ribbon.py), so a clerk finds the same words on both doors
+from workbook.ribbon import BUTTONS as _RIBBON  # noqa: E402
+
+for _step, _tag in {"check": "check", "prepare": "prepare", "prepare_totals": "prepare_totals", "tally": "tally",
+                    "import_comments": "import_comments", "rectify": "rectify", "notices_review": "notices",
+                    "progress": "progress", "mail_preview": "mail"}.items():
+    if _tag in _RIBBON:
+        STEPS[_step] = (_RIBBON[_tag][0], *STEPS[_step][1:])
+
 # the buttons of the year, in order (the *_send / notices steps follow a confirmation)
 YEAR = ["prepare", "prepare_totals", "forms", "check", "tally", "import_comments", "rectify", "notices_review", "ledger_split",
         "ledger_merge", "progress", "mail_preview", "carry"]

@@ -210,8 +210,11 @@ def _error(text: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"status": "error", "messages": [text]}, status_code=status)
 
 
-def lock_file(path: Path) -> Path:
-    return path.with_name("~$" + path.name)
+def lock_files(path: Path) -> list[Path]:
+    """The lock files an open workbook leaves beside it: Excel and WPS on Windows (~$),
+    LibreOffice (.~lock.…#) and WPS on Linux (.~…)."""
+    names = ["~$" + path.name, f".~lock.{path.name}#", ".~" + path.name]
+    return [path.with_name(name) for name in names if path.with_name(name).exists()]
 
 
 def workbook_info(path: Path) -> dict[str, Any]:
@@ -223,10 +226,10 @@ def workbook_info(path: Path) -> dict[str, Any]:
         info["warning"] = f"找不到工作簿：{path}"
     elif path.suffix.lower() != ".xlsx":
         info["warning"] = "请选择 .xlsx 工作簿（WPS 中请“另存为 Excel 工作簿 (*.xlsx)”）。"
-    elif lock_file(path).exists():
+    elif lock_files(path):
         info["open_elsewhere"] = True
         info["warning"] = ("这个工作簿正在 Excel 或 WPS 中打开（发现锁文件 "
-                           f"{lock_file(path).name}）。检查、计票、生成通知等只读步骤可以照常使用；"
+                           f"{lock_files(path)[0].name}）。检查、计票、生成通知等只读步骤可以照常使用；"
                            "生成评议票、导入点评、生成整改清单、回收台账、结转会修改工作簿，"
                            "请先在 Excel/WPS 中保存并关闭它，再点这些按钮。")
     return info
@@ -354,6 +357,10 @@ def create_app(settings: Settings) -> Starlette:
         path = Path(raw).expanduser().resolve()
         if not path.is_file():
             return _error(f"找不到工作簿：{path}", 404)
+        others = [lock for lock in lock_files(path) if not lock.name.startswith("~$")]   # ~$: the core refuses
+        if STEPS.STEPS[step][2] and others:
+            return _error(f"“{path.name}”正在 WPS 或 LibreOffice 中打开（发现锁文件 {others[0].name}），"
+                          "请先保存并关闭该文件再试，工作簿未做任何改动。", 423)
         job, running = jobs.start(step, path, data.get("params") or {})
         if job is None:
             return _error(f"这个工作簿正在进行“{STEPS.STEPS[running.step][0]}”，请等它完成后再点。", 409)

@@ -327,3 +327,16 @@ def test_the_totals_entry_sheet_is_a_button_too(app, tmp_path):
     assert job["result"]["status"] == "done", job["result"]
     assert job["result"]["messages"][0].startswith("“计票录入”：")
     assert list(path.parent.glob("会.备份-*.xlsx"))
+
+
+@pytest.mark.parametrize("lock", [".~lock.{}#", ".~{}"])
+def test_a_workbook_open_in_libreoffice_or_wps_on_linux_is_not_edited(app, book, lock):
+    book.with_name(lock.format(book.name)).write_bytes(b"x")
+    before = digest(book)
+    status, info = request(app, "GET", f"/api/workbook?path={quote(str(book))}")
+    assert info["open_elsewhere"]
+    status, answer = request(app, "POST", "/api/run/rectify", {"path": str(book)})
+    assert status == 423 and "请先保存并关闭" in answer["messages"][0]
+    assert digest(book) == before and no_backup(book)
+    status, _ = request(app, "POST", "/api/run/check", {"path": str(book)})
+    assert status == 202                      # reading is fine
