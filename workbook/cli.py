@@ -20,9 +20,135 @@ import typer
 from .errors import ShupingError
 from .issues import Issue, has_errors, issues_to_json, render_issue, summary_line
 
+try:   # typer vendors click since 0.16; before, it used click itself
+    from typer._click import exceptions as _click_errors
+except ImportError:  # pragma: no cover - older typer
+    from click import exceptions as _click_errors  # type: ignore[no-redef]
+
+from typer.core import TyperGroup
+
+
+def _usage_line(ctx) -> str:
+    """click's "Usage: shuping check [OPTIONS] {path}" in Chinese."""
+    if ctx is None:
+        return "用法：shuping 命令 [参数]…"
+    return ctx.get_usage().strip()
+
+
+def _param_words(param, hint: str | None = None) -> str:
+    """A parameter as the clerk knows it: --out / PATH（工作簿文件（.xlsx））."""
+    if param is None:
+        return (hint if isinstance(hint, str) else "/".join(hint or ())) or "参数"
+    opts = [o for o in getattr(param, "opts", ()) if o.startswith("-")]
+    name = "/".join(opts) if opts else (getattr(param, "metavar", None) or (param.name or "").upper())
+    help_text = getattr(param, "help", None)
+    return f"{name}（{help_text}）" if help_text else name
+
+
+def usage_message(exc) -> str:
+    """The Chinese sentence for one of click's usage errors (never its English text)."""
+    import difflib
+    import re
+
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, _click_errors.MissingParameter):
+        kind = "选项" if getattr(exc.param, "opts", None) and exc.param.opts[0].startswith("-") else "参数"
+        return f"缺少{kind} {_param_words(exc.param, exc.param_hint)}"
+    if isinstance(exc, _click_errors.NoSuchOption):
+        text = f"没有“{exc.option_name}”这个选项"
+        if exc.possibilities:
+            text += f"，是不是 {' / '.join(sorted(exc.possibilities))}？"
+        return text
+    if isinstance(exc, _click_errors.BadOptionUsage):
+        if "requires an argument" in exc.message:
+            return f"选项“{exc.option_name}”后面要跟一个值"
+        return f"选项“{exc.option_name}”用法有误"
+    if isinstance(exc, _click_errors.BadParameter):
+        found = re.findall(r"'([^']*)'", exc.message or "")
+        typed = f"“{found[0]}”" if found else ""
+        return f"{_param_words(exc.param, exc.param_hint)} 的值{typed}无效"
+    message = exc.message if isinstance(exc.message, str) else ""
+    command = re.match(r"No such command '([^']*)'", message)
+    if command:
+        names = list(ctx.command.list_commands(ctx)) if ctx is not None else []
+        close = difflib.get_close_matches(command.group(1), names, n=1)
+        return (f"没有“{command.group(1)}”这个命令" + (f"，是不是 {close[0]}？" if close else "。")
+                + (f"可用的命令：{'、'.join(names)}" if names else ""))
+    extra = re.match(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", message)
+    if extra:
+        return f"多余的参数：{extra.group(1)}（路径中有空格时请加引号）"
+    if message.startswith("Missing command"):
+        names = list(ctx.command.list_commands(ctx)) if ctx is not None else []
+        return "缺少命令" + (f"，应为 {'、'.join(names)} 之一" if names else "")
+    return "命令用法有误"
+
+
+_HELP_WORDS = {"Options": "选项", "Arguments": "参数", "Commands": "命令",
+               "Show this message and exit.": "显示本说明并退出。", "[required]": "[必填]",
+               "required": "必填", "[OPTIONS]": "[选项]", "COMMAND [ARGS]...": "命令 [参数]…"}
+
+
+def _help_formatter_class(base):
+    """click's help formatter with its English words (Usage, Options, …) in Chinese."""
+    class ChineseHelpFormatter(base):
+        def write_usage(self, prog, args="", prefix=None):
+            for english, chinese in _HELP_WORDS.items():
+                args = args.replace(english, chinese)
+            super().write_usage(prog, args, "用法：" if prefix is None else prefix)
+
+        def write_heading(self, heading):
+            super().write_heading(_HELP_WORDS.get(heading, heading))
+
+        def write_dl(self, rows, *more, **options):
+            def words(text):
+                for english, chinese in _HELP_WORDS.items():
+                    text = text.replace(english, chinese)
+                return text
+            super().write_dl([(first, words(second)) for first, second in rows], *more, **options)
+    return ChineseHelpFormatter
+
+
+try:   # every Context of this process (the group's and its commands') formats help in Chinese
+    from typer._click import core as _click_core
+except ImportError:  # pragma: no cover - older typer
+    from click import core as _click_core  # type: ignore[no-redef]
+if not getattr(_click_core.Context.formatter_class, "shuping", False):
+    _click_core.Context.formatter_class = _help_formatter_class(_click_core.Context.formatter_class)
+    _click_core.Context.formatter_class.shuping = True
+
+
+class ShupingGroup(TyperGroup):
+    """The command line's own errors (missing argument, unknown option or command, a bad
+    value) in Chinese, exit 2 — whatever called the group (`main()`, a test runner)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args=args, prog_name="shuping", complete_var=complete_var,
+                                standalone_mode=False, **extra)
+        except _click_errors.NoArgsIsHelpError as exc:
+            sys.stdout.write(exc.ctx.get_help() + "\n") if exc.ctx else None
+            sys.exit(2)
+        except _click_errors.UsageError as exc:
+            ctx = getattr(exc, "ctx", None)
+            command = ctx.command_path if ctx is not None else "shuping"
+            message = usage_message(exc)
+            sys.stderr.write(f"{_usage_line(ctx)}\n错误：{message}{'' if message[-1] in '。？' else '。'}\n"
+                             f"运行 {command} --help 查看说明和示例。\n")
+            sys.exit(2)
+        except _click_errors.Abort:
+            sys.stderr.write("已取消，未做任何改动。\n")
+            sys.exit(1)
+        except _click_errors.ClickException as exc:   # pragma: no cover - no command raises one
+            sys.stderr.write(f"错误：命令无法执行（{type(exc).__name__}）。\n")
+            sys.exit(exc.exit_code)
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-    help="述评（shuping）：述职评议会的检查、计票、排名与等次。\n\n例：shuping demo",
+    cls=ShupingGroup, add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+    help="述评（shuping）：述职评议会的检查、计票、排名与等次。\n\n示例：shuping demo",
 )
 
 WorkbookPath = Annotated[Path, typer.Argument(help="工作簿文件（.xlsx）", show_default=False)]
@@ -124,7 +250,7 @@ def new(path: WorkbookPath,
         ) -> None:
     """生成空白的述职评议工作簿模板（或 --demo 示例）。
 
-    例：shuping new 2024述职评议.xlsx
+    示例：shuping new 2024述职评议.xlsx
     """
     from .api import new_demo_totals, new_workbook
 
@@ -138,7 +264,7 @@ def check(path: WorkbookPath,
           as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出问题清单")] = False) -> None:
     """检查工作簿，一次列出所有问题（不修改工作簿）。
 
-    例：shuping check 2024述职评议.xlsx --json
+    示例：shuping check 2024述职评议.xlsx --json
     """
     from .api import check_workbook
     from .totals import count_mode, mode_sentence
@@ -178,7 +304,7 @@ def tally_command(path: WorkbookPath, out: OutDir = None, json_out: JsonOut = No
                   ) -> None:
     """计票：统计各项评价、好评率、综合得分、排名和等次，写出计票汇总表（不修改工作簿）。
 
-    例：shuping tally 2024述职评议.xlsx -o 结果 --json 结果.json
+    示例：shuping tally 2024述职评议.xlsx -o 结果 --json 结果.json
     """
     from .api import run_tally
 
@@ -202,8 +328,24 @@ def tally_command(path: WorkbookPath, out: OutDir = None, json_out: JsonOut = No
     print_ranking(run.result, console)
     if run.issues:
         print_issues(run.issues, console)
+    for line in tally_warnings(run.result, run.issues):
+        console.print(f"[yellow]注意：[/]{line}")
     for output in run.outputs:
         console.print(f"已写出：{output}")
+
+
+def tally_warnings(result, issues: Sequence[Issue]) -> list[str]:
+    """What a count that went through still asks of the clerk, in one line each."""
+    from .schema import UNGRADED
+
+    lines = []
+    ungraded = [r.reporter.label for r in result.reporters if not r.graded]
+    if ungraded:
+        lines.append(f"{'、'.join(ungraded)}没有有效评价票，{UNGRADED}（计票汇总表、结果通报表和通报中都写“{UNGRADED}”）。")
+    follow_up = [i for i in issues if i.code == "TALLY_FOLLOW_UP_ERRORS"]
+    if follow_up:
+        lines.append(follow_up[0].message)
+    return lines
 
 
 @app.command()
@@ -213,7 +355,9 @@ def prepare(path: WorkbookPath,
             ) -> None:
     """按“述职人 × 评议项目”生成评议票表头（第 1–2 行）；已录入的票只追加、不移动。
 
-    修改前在工作簿旁留一份带时间的备份。例：shuping prepare 2024述职评议.xlsx
+    修改前在工作簿旁留一份带时间的备份。
+
+    示例：shuping prepare 2024述职评议.xlsx
     """
     from .api import run_prepare
     from .prepare import describe_plan
@@ -312,7 +456,7 @@ def compare(first: Annotated[Path, typer.Argument(help="第一人录入的工作
             as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出差异")] = False) -> None:
     """双人录入比对：逐格列出两份“评议票”的不同之处；完全一致才返回 0（不修改任何文件）。
 
-    例：shuping compare 录入甲.xlsx 录入乙.xlsx
+    示例：shuping compare 录入甲.xlsx 录入乙.xlsx
     """
     from .api import books_in_totals_mode, run_compare
 
@@ -392,7 +536,7 @@ def verify(path: WorkbookPath,
            as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出核验结果")] = False) -> None:
     """核验：重算指纹，确认结果文件仍与评议票相符（不修改任何文件）。
 
-    例：shuping verify 2024述职评议.xlsx 2024述职评议_成果/计票结果.json
+    示例：shuping verify 2024述职评议.xlsx 2024述职评议_成果/计票结果.json
     """
     from .api import run_verify
 
@@ -416,7 +560,7 @@ def verify(path: WorkbookPath,
 def forms(path: WorkbookPath, out: OutDir = None) -> None:
     """生成会上发放的纸质评议表（每个评议人类别一张），A4 打印即用（不修改工作簿）。
 
-    例：shuping forms 2024述职评议.xlsx
+    示例：shuping forms 2024述职评议.xlsx
     """
     from .api import run_forms
 
@@ -455,7 +599,7 @@ def notices(path: WorkbookPath, out: OutDir = None,
     """生成给每位述职人的反馈意见（公文格式）和结果通报，按单位分文件夹并打包（不修改工作簿）。
 
     工作簿旁放一份“通知模板.docx”/“通报模板.docx”即可替换内置模板。
-    例：shuping notices 2024述职评议.xlsx --date 2024-01-25 --mark 内部资料
+    示例：shuping notices 2024述职评议.xlsx --date 2024-01-25 --mark 内部资料
     """
     from .api import run_notices
 
@@ -524,7 +668,7 @@ def progress(path: WorkbookPath, out: OutDir = None,
              ) -> None:
     """整改进度：按述职人、按方面统计整改状态和逾期事项，生成“发现问题X个，X%已整改完毕”的表述（不修改工作簿）。
 
-    例：shuping progress 2024述职评议.xlsx --as-of 2024-07-01
+    示例：shuping progress 2024述职评议.xlsx --as-of 2024-07-01
     """
     from .api import run_progress
 
@@ -574,7 +718,7 @@ def mail(path: WorkbookPath,
          ) -> None:
     """按“邮件设置”把每位述职人自己的反馈意见发给本人，把计票汇总表和结果通报发给领导抄送；同一封邮件不会重复发送。
 
-    例：shuping mail 2024述职评议.xlsx --dry-run
+    示例：shuping mail 2024述职评议.xlsx --dry-run
     """
     from .api import mail_password, plan_mail, send_planned, write_drafts
     from .mail import DECISION_WORDS, SKIP_CHANGED, SKIP_IN_DOUBT, SKIP_PROBLEM
@@ -619,7 +763,7 @@ def mail(path: WorkbookPath,
     raise typer.Exit(0 if sent == len(results) and not held else 1)
 
 
-addin_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Excel 功能区加载项：生成、安装、卸载。")
+addin_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Excel 功能区加载项：生成、安装、卸载。\n\n示例：shuping addin build -o .")
 app.add_typer(addin_app, name="addin")
 
 
@@ -627,7 +771,10 @@ app.add_typer(addin_app, name="addin")
 @guarded
 def addin_build(out: Annotated[Optional[Path], typer.Option("-o", "--out", help="输出文件夹（默认当前文件夹）")] = None
                 ) -> None:
-    """生成 Excel 加载项 shuping.xlam（“述职评议”选项卡，每个按钮调用 macros_py 中同名的函数）。"""
+    """生成 Excel 加载项 shuping.xlam（“述职评议”选项卡，每个按钮调用 macros_py 中同名的函数）。
+
+    示例：shuping addin build -o .
+    """
     from addin.build import build
 
     from .errors import OutputError
@@ -642,7 +789,10 @@ def addin_build(out: Annotated[Optional[Path], typer.Option("-o", "--out", help=
 @addin_app.command("install")
 @guarded
 def addin_install() -> None:
-    """为当前用户安装加载项（Excel 启动时自动加载），并让 xlwings 使用本机的这个 Python。"""
+    """为当前用户安装加载项（Excel 启动时自动加载），并让 xlwings 使用本机的这个 Python。
+
+    示例：shuping addin install
+    """
     import tempfile
 
     from addin.build import build
@@ -666,7 +816,10 @@ def addin_install() -> None:
 @addin_app.command("uninstall")
 @guarded
 def addin_uninstall() -> None:
-    """卸载加载项，并去掉 xlwings 配置中指向本机 Python 的那一行。"""
+    """卸载加载项，并去掉 xlwings 配置中指向本机 Python 的那一行。
+
+    示例：shuping addin uninstall
+    """
     from addin.install import plan_install, uninstall
 
     done = uninstall(plan_install())
@@ -674,7 +827,7 @@ def addin_uninstall() -> None:
 
 
 ledger_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
-                         help="整改台账：分发给各单位填报，收回后合并。")
+                         help="整改台账：分发给各单位填报，收回后合并。\n\n示例：shuping ledger split 2024述职评议.xlsx")
 app.add_typer(ledger_app, name="ledger")
 
 
@@ -683,7 +836,7 @@ app.add_typer(ledger_app, name="ledger")
 def ledger_split(path: WorkbookPath, out: OutDir = None) -> None:
     """为每个单位生成只含本单位问题的整改台账（供单位填写整改措施、状态等；不修改工作簿）。
 
-    例：shuping ledger split 2024述职评议.xlsx
+    示例：shuping ledger split 2024述职评议.xlsx
     """
     from .api import run_ledger_split
 
@@ -702,7 +855,7 @@ def ledger_merge(path: WorkbookPath,
                  files: Annotated[list[Path], typer.Argument(help="各单位发回的整改台账", show_default=False)]) -> None:
     """合并各单位发回的整改台账：只采纳本单位的行、单位可填的栏目；与已录入内容不同的一律列出，不覆盖。
 
-    例：shuping ledger merge 2024述职评议.xlsx 回收/*.xlsx
+    示例：shuping ledger merge 2024述职评议.xlsx 回收/*.xlsx
     """
     from .api import run_ledger_merge
 
@@ -737,7 +890,7 @@ def carry(old: Annotated[Path, typer.Argument(help="上一年度的工作簿", s
 
     按党组织名称找到本年度的述职人（编号变了也跟着单位走）；找不到党组织的不结转并列出，
     用 --map 上年编号=本年编号 指明后再运行一次即可（已结转的不会重复）。
-    例：shuping carry 2023述职评议.xlsx 2024述职评议.xlsx --map 05=07
+    示例：shuping carry 2023述职评议.xlsx 2024述职评议.xlsx --map 05=07
     """
     from .api import run_carry
     from .errors import UsageError
@@ -774,7 +927,7 @@ def carry(old: Annotated[Path, typer.Argument(help="上一年度的工作簿", s
         raise typer.Exit(1)
 
 
-comments_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="点评：从讲话稿导入点评。")
+comments_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="点评：从讲话稿导入点评。\n\n示例：shuping comments import 2024述职评议.xlsx 点评讲话.docx --dry-run")
 app.add_typer(comments_app, name="comments")
 
 
@@ -804,7 +957,7 @@ def comments_import(path: WorkbookPath,
                     reviewer: Annotated[str, typer.Option("--reviewer", help="填入“点评人”一栏")] = "") -> None:
     """把讲话稿中对每位述职人的点评（主要成绩、存在问题、希望要求）填入“点评”表；只新增，不改动已有行。
 
-    例：shuping comments import 2024述职评议.xlsx 点评讲话.docx --dry-run
+    示例：shuping comments import 2024述职评议.xlsx 点评讲话.docx --dry-run
     """
     from .api import run_import_comments
 
@@ -839,7 +992,7 @@ def comments_import(path: WorkbookPath,
 def rectify(path: WorkbookPath) -> None:
     """按“点评”中的存在问题生成整改清单：每个问题一行，问题编号终身不变；只新增、不改动已录入的内容。
 
-    例：shuping rectify 2024述职评议.xlsx
+    示例：shuping rectify 2024述职评议.xlsx
     """
     from .api import run_rectify
 
@@ -868,7 +1021,7 @@ def rectify(path: WorkbookPath) -> None:
 def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹（默认 ./shuping-demo）")] = None) -> None:
     """演示：生成示例工作簿并依次运行现有的每一步，告诉你结果在哪里。
 
-    例：shuping demo 演示
+    示例：shuping demo 演示
     """
     from .api import run_demo
 

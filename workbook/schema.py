@@ -62,6 +62,8 @@ YES_NO = (YES, NO)
 ORDER_BY_REPORTER, ORDER_BY_GRADE = "述职人顺序", "等次"
 BULLETIN_ORDERS = (ORDER_BY_REPORTER, ORDER_BY_GRADE)
 MERGED_LABEL = "其他类别（合并）"
+# A reporter without any valid vote has no score and no grade: shown as this everywhere.
+UNGRADED = "未评定"
 WITHHELD_NOTE = "不足{k}票，不单独列示"
 
 
@@ -277,3 +279,37 @@ TOTALS_ACCOUNT = ("发放", "回收", "废票", "空白票")     # labels in A�
 TOTALS_FIRST_COUNT_COL = 2                             # column C
 MODE_FORMS, MODE_TOTALS = "forms", "totals"
 MODE_LABELS = {MODE_FORMS: "逐张录入（评议票）", MODE_TOTALS: "唱票汇总录入（计票录入）"}
+
+
+# --- sheet names as clerks really type them -------------------------------------------
+# A Chinese input method types （） for (), a rename leaves a trailing space; Excel itself
+# compares sheet names without case. These are read as the contract's sheet, with a warning.
+_BRACKETS = str.maketrans({"【": "(", "〔": "(", "［": "(", "[": "(", "】": ")", "〕": ")", "］": ")", "]": ")"})
+# Sheets a command writes into: a near-miss name is refused there (the command would make a
+# second sheet of the right name beside the clerk's), so the clerk renames it once.
+WRITTEN_SHEETS = (SHEET_BALLOTS, SHEET_COMMENTS, SHEET_RECTIFY)
+
+
+def sheet_key(name: str) -> str:
+    """A sheet name compared loosely: NFKC, no spaces at all, no case, one kind of bracket."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", name).translate(_BRACKETS)
+    return "".join(text.split()).casefold()
+
+
+def near_sheet_names(names) -> dict[str, str]:
+    """{contract sheet name: the workbook's sheet name} for every contract sheet that is
+    missing under its exact name but present under a near spelling (first one wins)."""
+    present = set(names)
+    by_key: dict[str, str] = {}
+    for name in names:
+        by_key.setdefault(sheet_key(name), name)
+    found = {}
+    for spec in SHEETS:
+        if spec.name in present:
+            continue
+        near = by_key.get(sheet_key(spec.name))
+        if near is not None and near not in SHEET_BY_NAME:
+            found[spec.name] = near
+    return found
