@@ -89,6 +89,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Run until Ctrl+C. Exit 2 for a usage error (a LAN address without a password)."""
+    for stream in (sys.stdout, sys.stderr):          # Chinese on any console codepage
+        try:
+            stream.reconfigure(encoding="utf-8")  # type: ignore[attr-defined]
+        except (AttributeError, ValueError):
+            pass
     args = parse(list(sys.argv[1:] if argv is None else argv))
     password = args.password or os.environ.get(PASSWORD_ENV) or None
     if args.host not in LOCAL and not password:
@@ -116,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:
             pass
     try:
-        running.thread.join()
+        while running.thread.is_alive():             # short joins: Ctrl+C reaches us on Windows too
+            running.thread.join(0.5)
     except KeyboardInterrupt:
         running.stop()
     return 0
