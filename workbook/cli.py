@@ -1079,7 +1079,7 @@ def app_command(path: Annotated[Optional[Path], typer.Argument(help="要打开�
                 no_browser: Annotated[bool, typer.Option("--no-browser", help="不自动打开浏览器")] = False) -> None:
     """述评助手：在浏览器中用按钮完成每一步（只在本机，不联网）。
 
-    例：shuping app 2024述职评议.xlsx
+    示例：shuping app 2024述职评议.xlsx
     """
     import importlib
 
