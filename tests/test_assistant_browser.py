@@ -134,7 +134,7 @@ class Page:
     def shot(self, name, height=None):
         """The whole page, as tall as its content, into docs/img/assistant-<name>.png."""
         total = self.d.execute_script("return document.body.scrollHeight")
-        self.d.set_window_size(1360, height or min(max(total + 40, 700), 2400))
+        self.d.set_window_size(1360, height or min(max(total + 40, 920), 2400))
         time.sleep(0.2)
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.d.save_screenshot(str(SHOTS / f"assistant-{name}.png"))
