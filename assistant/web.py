@@ -230,7 +230,7 @@ def workbook_info(path: Path) -> dict[str, Any]:
         info["open_elsewhere"] = True
         info["warning"] = ("这个工作簿正在 Excel 或 WPS 中打开（发现锁文件 "
                            f"{lock_files(path)[0].name}）。检查、计票、生成通知等只读步骤可以照常使用；"
-                           "生成评议票、导入点评、生成整改清单、回收台账、结转会修改工作簿，"
+                           "生成评议票、生成计票录入表、导入点评、生成整改清单、回收台账、结转会修改工作簿，"
                            "请先在 Excel/WPS 中保存并关闭它，再点这些按钮。")
     return info
 
