@@ -1104,6 +1104,31 @@ def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹�
                   "shuping check / shuping tally 试试。")
 
 
+@app.command(name="app")
+@guarded
+def app_command(path: Annotated[Optional[Path], typer.Argument(help="要打开的工作簿（可选）", show_default=False)] = None,
+                host: Annotated[str, typer.Option("--host", help="监听地址（默认只监听本机）")] = "127.0.0.1",
+                port: Annotated[int, typer.Option("--port", help="端口（默认自动选择）")] = 0,
+                password: Annotated[Optional[str], typer.Option("--password", help="局域网访问密码（--host 非本机时必填）")] = None,
+                no_browser: Annotated[bool, typer.Option("--no-browser", help="不自动打开浏览器")] = False) -> None:
+    """述评助手：在浏览器中用按钮完成每一步（只在本机，不联网）。
+
+    示例：shuping app 2024述职评议.xlsx
+    """
+    import importlib
+
+    from .errors import UsageError
+
+    try:
+        server = importlib.import_module("assistant.server")   # a door of its own: loaded only here
+        importlib.import_module("uvicorn")
+    except ImportError:
+        raise UsageError("述评助手需要额外的组件：请运行 pip install 'shuping[app]'") from None
+    argv = [str(path)] if path else []
+    argv += ["--host", host, "--port", str(port)] + (["--password", password] if password else [])
+    raise typer.Exit(server.main(argv + (["--no-browser"] if no_browser else [])))
+
+
 def main() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
