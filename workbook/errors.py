@@ -26,3 +26,15 @@ class UsageError(ShupingError):
     """The command was called wrongly (a bad option value, a target that exists)."""
 
     exit_code = 2
+
+
+class IndexUnreachable(ShupingError):
+    """`shuping bundle` cannot reach a package index (no network, a proxy, the index down)."""
+
+    exit_code = 2
+
+
+class BundleError(ShupingError):
+    """An offline bundle cannot be made complete (a dependency without a wheel for the target, pip failed)."""
+
+    exit_code = 1
