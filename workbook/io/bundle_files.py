@@ -169,7 +169,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TARGET="{target}"
 PY=""
-for candidate in python{python} python3 /usr/local/bin/python{python} \\
+for candidate in "${{PYTHON:-python{python}}}" python{python} python3 /usr/local/bin/python{python} \\
     /Library/Frameworks/Python.framework/Versions/{python}/bin/python{python} "$HOME/.local/bin/python{python}"; do
   if command -v "$candidate" >/dev/null 2>&1 && \\
      "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != ({python.replace(".", ", ")}))' 2>/dev/null; then
@@ -179,6 +179,7 @@ for candidate in python{python} python3 /usr/local/bin/python{python} \\
 done
 if [ -z "$PY" ]; then
   echo "没有找到 Python {python}（python3 --version 可查看本机的版本）。见同一文件夹中的“说明.txt”。"
+  echo "Python 装在别处时：PYTHON=/那里/bin/python{python} sh $0"
   exit 2
 fi
 echo "使用 Python：$(command -v "$PY")"

@@ -138,11 +138,11 @@ def resolve(wheels: Iterable, roots: Iterable[str], markers: dict[str, str], tag
                             key=lambda w: _version_key(w.version), reverse=True)
         chosen = result.chosen.get(name)
         if chosen is not None and chosen not in candidates:
-            result.missing.append(Missing(str(requirement), wanted_by))
+            result.missing.append(Missing(_bare(requirement), wanted_by))
             continue
         wheel = chosen or (candidates[0] if candidates else None)
         if wheel is None:
-            result.missing.append(Missing(str(requirement), wanted_by))
+            result.missing.append(Missing(_bare(requirement), wanted_by))
             continue
         result.chosen[name] = wheel
         wanted = {canonicalize_name(e) for e in requirement.extras}
@@ -159,6 +159,12 @@ def resolve(wheels: Iterable, roots: Iterable[str], markers: dict[str, str], tag
             elif any(dependency.marker.evaluate({**markers, "extra": extra}) for extra in contexts):
                 queue.append((dependency, f"{wheel.name} {wheel.version}"))
     return result
+
+
+def _bare(requirement) -> str:
+    """The requirement without its marker (already true here), as pip is to fetch it by name."""
+    extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+    return f"{requirement.name}{extras}{requirement.specifier}"
 
 
 def _version_key(text: str):
@@ -225,8 +231,27 @@ def checkout_root(source: str | os.PathLike | None = None) -> Path:
     return root
 
 
-def _pip_failed(run, what: str, target: Target, python: str) -> Exception:
-    if run.offline:
+def index_reachable(scratch: Path) -> bool:
+    """Can pip fetch pip itself from the configured index (no cache)? pip's own messages do not
+    always say that the network was the trouble."""
+    from ..io.bundle_files import run_pip
+
+    run = run_pip(["download", "--no-deps", "--no-cache-dir", "--only-binary=:all:", "--progress-bar", "off",
+                   "--dest", str(scratch / "probe"), "pip"], timeout=300)
+    return run.returncode == 0
+
+
+def project_version(root: Path) -> str:
+    import re
+
+    found = re.search(r'^version\s*=\s*"([^"]+)"', (root / "pyproject.toml").read_text(encoding="utf-8"), re.M)
+    if found is None:
+        raise UsageError(f"{root / 'pyproject.toml'} 中没有 version。")
+    return found.group(1)
+
+
+def _pip_failed(run, what: str, target: Target, python: str, scratch: Path) -> Exception:
+    if run.offline or not index_reachable(scratch):
         return IndexUnreachable(f"无法连接软件包索引，{what}失败。请在能访问软件包索引的电脑上运行（检查网络、代理，"
                                 "或 pip 的 index-url 设置）。")
     if run.not_found:
@@ -237,7 +262,7 @@ def _pip_failed(run, what: str, target: Target, python: str) -> Exception:
     return BundleError(f"{what}失败（pip 退出码 {run.returncode}）：" + " / ".join(last))
 
 
-def _download(requirements: list[str], wheels: Path, target: Target, python: str, only_deps: bool = False) -> None:
+def _download(requirements: list[str], wheels: Path, target: Target, python: str, scratch: Path) -> None:
     from ..io.bundle_files import run_pip
 
     version = python.replace(".", "")
@@ -246,11 +271,9 @@ def _download(requirements: list[str], wheels: Path, target: Target, python: str
                 "--implementation", "cp", "--abi", f"cp{version}", "--progress-bar", "off"]
         for platform in machine.platforms:
             args += ["--platform", platform]
-        if only_deps:
-            args.append("--no-deps")
         run = run_pip(args + requirements, marker_environment(target, machine, python))
         if run.returncode != 0:
-            raise _pip_failed(run, "下载依赖", target, python)
+            raise _pip_failed(run, "下载依赖", target, python, scratch)
 
 
 def build_bundle(platform: str, python: str, out: str | os.PathLike | None = None,
@@ -267,7 +290,15 @@ def build_bundle(platform: str, python: str, out: str | os.PathLike | None = Non
         raise UsageError(f"不支持的 Python 版本“{python}”，可选：{'、'.join(PYTHONS)}")
     target = known[platform]
     root = checkout_root(source)
+    version = project_version(root)
     out_dir = Path(out) if out else Path(".")
+    name = f"shuping-{version}-{platform}-py{python}"
+    folder, archive = out_dir / name, out_dir / f"{name}.zip"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"“{out_dir}”不是文件夹。")
+    for existing, ours in ((folder, files.is_bundle_folder(folder)), (archive, files.is_bundle_archive(archive, name))):
+        if existing.exists() and not ours:
+            raise UsageError(f"“{existing}”已存在，且不是 shuping bundle 生成的，未做任何改动。")
     out_dir.mkdir(parents=True, exist_ok=True)
 
     with tempfile.TemporaryDirectory(prefix=".~shuping-bundle-", dir=out_dir) as scratch_name:
@@ -275,22 +306,18 @@ def build_bundle(platform: str, python: str, out: str | os.PathLike | None = Non
         progress("1. 用这份源代码生成述评的安装包（wheel）…")
         own, run = files.build_wheel(root, scratch / "dist", scratch)
         if own is None:
-            raise _pip_failed(run, "生成述评的 wheel ", target, python)
+            raise _pip_failed(run, "生成述评的 wheel ", target, python, scratch)
         info = files.read_wheel(own)
+        if info.version != version:
+            raise BundleError(f"生成的 wheel 版本 {info.version} 与 pyproject.toml 的 {version} 不一致。")
         extras = [e for e in EXTRAS if e in info.extras]
-        name = f"shuping-{info.version}-{platform}-py{python}"
-        folder, archive = out_dir / name, out_dir / f"{name}.zip"
-        for existing, ours in ((folder, files.is_bundle_folder(folder)),
-                               (archive, files.is_bundle_archive(archive, name))):
-            if existing.exists() and not ours:
-                raise UsageError(f"“{existing}”已存在，且不是 shuping bundle 生成的，未做任何改动。")
         staging = scratch / name
         wheels = staging / WHEELS
         wheels.mkdir(parents=True)
         requirement = f"shuping[{','.join(extras)}]=={info.version}" if extras else f"shuping=={info.version}"
         direct = f"shuping[{','.join(extras)}] @ {own.resolve().as_uri()}" if extras else f"shuping @ {own.resolve().as_uri()}"
         progress(f"2. 下载 {target.label} / Python {python} 的全部依赖（{requirement}，以及 pip）…")
-        _download([direct, "pip"], wheels, target, python)
+        _download([direct, "pip"], wheels, target, python, scratch)
 
         progress("3. 逐条核对依赖：每个要求都有适用于目标平台的 wheel …")
         fetched_again: list[str] = []
@@ -311,7 +338,7 @@ def build_bundle(platform: str, python: str, out: str | os.PathLike | None = Non
             wanted = sorted({m.requirement for m in missing})
             fetched_again += wanted
             progress(f"   补充下载：{'、'.join(wanted)}")
-            _download(wanted, wheels, target, python)
+            _download(wanted, wheels, target, python, scratch)
         needed = {w.path.name for _, r in resolutions for w in r.chosen.values()}
         removed = sorted(p.name for p in wheels.glob("*") if p.name not in needed)
         for extra_file in removed:
