@@ -144,7 +144,7 @@ title 述评 {action}
 rem 述评离线{action}：只为当前用户，装在 %LOCALAPPDATA%\\shuping，不需要管理员权限，不连网。
 set "TARGET=%LOCALAPPDATA%\\shuping"
 set "PYEXE="
-for /f "delims=" %%i in ('py -{python} -c "import sys; print(sys.executable)" 2^>nul') do set "PYEXE=%%i"
+for /f "delims=" %%i in ('py -{python} -X utf8 -c "import sys; print(sys.executable)" 2^>nul') do set "PYEXE=%%i"
 if not defined PYEXE if exist "%LOCALAPPDATA%\\Programs\\Python\\Python{nodot}\\python.exe" set "PYEXE=%LOCALAPPDATA%\\Programs\\Python\\Python{nodot}\\python.exe"
 if not defined PYEXE if exist "%ProgramFiles%\\Python{nodot}\\python.exe" set "PYEXE=%ProgramFiles%\\Python{nodot}\\python.exe"
 if defined PYEXE goto found

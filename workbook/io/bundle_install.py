@@ -394,7 +394,8 @@ def main(argv: list | None = None) -> int:
         say(f"错误：{' '.join(map(str, exc.cmd[:4]))} 运行失败（退出码 {exc.returncode}），安装未完成。")
         return 2
     except OSError as exc:
-        say(f"错误：{exc.strerror or exc}（{exc.filename or ''}），安装未完成。")
+        say(f"错误：{exc.strerror or exc}（{exc.filename or ''}），未完成。"
+            "如果述评助手、Excel 或命令行窗口正在使用述评，请先关闭再试。")
         return 2
     except KeyboardInterrupt:
         say("已中断。")
