@@ -1,7 +1,7 @@
 """Building shuping.xlam from the add-in template that ships inside the xlwings package.
 
 Everything else of the template is kept byte for byte; two parts change:
-- customUI/customUI.xml: the 述职评议 tab made from macros_py.BUTTONS (groups 准备 / 计票 /
+- customUI/customUI.xml: the 述职评议 tab made from workbook.ribbon.BUTTONS (groups 准备 / 计票 /
   整改 / 发送; one button per entry point; tag = the entry point's name);
 - xl/vbaProject.bin: the module RibbonMyAddin's source replaced by Dispatcher.bas
   ([MS-OVBA] compression; its MODULEOFFSET set to 0 in the dir stream, so Office compiles
@@ -47,7 +47,7 @@ def template_path() -> Path:
 
 
 def customui_xml() -> str:
-    from macros_py import BUTTONS
+    from workbook.ribbon import BUTTONS
 
     lines = [f'<customUI xmlns="{CUSTOMUI_NS}">', "  <ribbon>", "    <tabs>",
              '      <tab id="shupingTab" label="述职评议">']

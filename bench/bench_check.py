@@ -10,7 +10,8 @@ from ballots import workbook_from_arguments
 from workbook.io.reader import open_source
 from workbook.parse import parse_book
 from workbook.tally import tally
-from workbook.validate import load_book, validate
+from workbook.io.book import load_book
+from workbook.validate import validate
 
 
 def main() -> None:

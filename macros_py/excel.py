@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 
 from workbook import schema as S
 from workbook.errors import ShupingError
-from workbook.io.reader import SheetFacts, _convert_cell, _trim
+from workbook.io.reader import SheetFacts, convert_cell, trim_rows
 from workbook.issues import Issue
 from workbook.sheets import KIND_INT, KIND_PERCENT, KIND_SCORE, SheetModel
 
@@ -32,7 +32,7 @@ def read_sheet(sheet) -> list[list[Any]]:
     """The sheet from A1 to the last used cell, in one read."""
     last = sheet.used_range.last_cell
     values = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
-    return _trim([[_convert_cell(v) for v in row] for row in values or []])
+    return trim_rows([[convert_cell(v) for v in row] for row in values or []])
 
 
 class XlwingsSource:
@@ -177,7 +177,7 @@ def mark_issues(book, issues: Sequence[Issue]) -> None:
 
 
 def check_book(book) -> str:
-    from workbook.cli import summary_line
+    from workbook.issues import summary_line
 
     _, issues = load(book)
     mark_issues(book, issues)

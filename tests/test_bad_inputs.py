@@ -8,7 +8,7 @@ import stat
 import pytest
 from typer.testing import CliRunner
 
-from bad.make_corpus import COMMANDS, EDITING, FILE, SPEECH, cases, generate, write_base
+from bad.make_corpus import COMMANDS, EDITING, FILE, SPEECH, all_cases, generate, write_base
 from workbook.cli import app
 
 runner = CliRunner()
@@ -110,6 +110,6 @@ def test_every_bad_input_with_every_command(corpus, tmp_path, capsys):
 
 
 def test_the_corpus_is_large_and_distinct():
-    made = cases()
+    made = all_cases()
     assert len(made) >= 40
     assert len({c.name for c in made}) == len(made) and len({c.fault for c in made}) == len(made)

@@ -19,7 +19,7 @@ from workbook.api import new_workbook, run_prepare
 from workbook.cli import app
 from workbook.io.atomic import FAULT_ENV, FAULT_EXIT, FAULT_STEPS
 from workbook.io.editing import backups_of
-from workbook.validate import load_book
+from workbook.io.book import load_book
 
 runner = CliRunner()
 REPORTERS = [("01", "张三"), ("02", "李四"), ("03", "王五")]

@@ -3,7 +3,7 @@ import pytest
 
 from helpers import at, codes, memory_book, sheets, write_xlsx
 from workbook.io.reader import SheetFacts
-from workbook.validate import load_book
+from workbook.io.book import load_book
 
 TWO = (("01", "甲"), ("02", "乙"))
 

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Callable, Optional, Sequence
 import typer
 
 from .errors import ShupingError
-from .issues import Issue, has_errors, issues_to_json, render_issue
+from .issues import Issue, has_errors, issues_to_json, render_issue, summary_line
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -80,14 +80,6 @@ def print_issues(issues: Sequence[Issue], console=None) -> None:
     for code, count in shown.items():
         if count > MAX_SHOWN_PER_CODE:
             console.print(f"（{code} 类问题共 {count} 处，以上只列出前 {MAX_SHOWN_PER_CODE} 处）")
-
-
-def summary_line(issues: Sequence[Issue]) -> str:
-    errors = sum(i.is_error for i in issues)
-    warnings = len(issues) - errors
-    if not issues:
-        return "检查完毕：没有发现问题。"
-    return f"检查完毕：{errors} 个错误，{warnings} 个警告。" + ("请按上表逐条改正后再计票。" if errors else "")
 
 
 def stop_on(issues: Sequence[Issue], what: str = "") -> None:

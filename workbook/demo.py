@@ -152,28 +152,3 @@ def demo_speech() -> str:
                   f"点评：{achievements}", problems, expectations]
     lines += ["下面，进行第二项议程，请市委组织部领导讲话。", "（讲话毕）"]
     return "\n".join(lines) + "\n"
-
-
-def simulate_unit_answers(files, meeting: _dt.date) -> list:
-    """What three units might send back: the first has finished everything, the second
-    one item, the third has started. Returns the files it filled (for `ledger merge`)."""
-    import openpyxl
-
-    from .ledger import SHEET_UNIT_LEDGER, UNIT_COLUMNS
-
-    col = {name: UNIT_COLUMNS.index(name) + 1 for name in UNIT_COLUMNS}
-    answered = []
-    for unit, path in enumerate(files[:3]):
-        book = openpyxl.load_workbook(path)
-        sheet = book[SHEET_UNIT_LEDGER]
-        for row in range(2, sheet.max_row + 1):
-            done = unit == 0 or (unit == 1 and row == 2)
-            sheet.cell(row, col["整改措施"], "召开专题会议研究，制定整改方案，逐项落实")
-            sheet.cell(row, col["整改状态"], "已完成" if done else "整改中")
-            if done:
-                sheet.cell(row, col["完成日期"], _dt.datetime.combine(meeting + _dt.timedelta(days=20 + row),
-                                                                      _dt.time()))
-                sheet.cell(row, col["佐证材料"], "会议纪要、整改台账")
-        book.save(path)
-        answered.append(path)
-    return answered

@@ -22,6 +22,28 @@ class OutputError(ShupingError):
     exit_code = 1
 
 
+class EditRefused(ShupingError):
+    """The workbook cannot be changed safely; nothing was written."""
+
+    exit_code = 1
+
+
+class SheetTooLarge(Exception):
+    """A sheet whose used range is absurdly large; the parser reports it as an issue."""
+
+    def __init__(self, sheet: str, height: int, width: int):
+        super().__init__(sheet)
+        self.sheet, self.height, self.width = sheet, height, width
+
+    @property
+    def message(self) -> str:
+        from .cells import col_name
+
+        return (f"“{self.sheet}”的已用区域达到 {self.height} 行 × {self.width} 列（第 {self.height} 行或第 "
+                f"{col_name(self.width - 1)} 列仍有内容），远超正常范围，可能是误把整列/整行填充了。"
+                "请在 Excel 中选中多余的行或列→删除→保存，然后再试")
+
+
 class UsageError(ShupingError):
     """The command was called wrongly (a bad option value, a target that exists)."""
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from . import cells
 from .schema import SHEET_ORDER
@@ -93,3 +93,12 @@ def issues_to_json(issues: Iterable[Issue]) -> dict[str, Any]:
         "warnings": sum(not i.is_error for i in issues),
         "issues": [issue_to_json(i) for i in issues],
     }
+
+
+def summary_line(issues: Sequence[Issue]) -> str:
+    """The one-line verdict of a check, as every door shows it."""
+    errors = sum(i.is_error for i in issues)
+    warnings = len(issues) - errors
+    if not issues:
+        return "检查完毕：没有发现问题。"
+    return f"检查完毕：{errors} 个错误，{warnings} 个警告。" + ("请按上表逐条改正后再计票。" if errors else "")

@@ -1,11 +1,10 @@
 """Checks across records and sheets: each `check_<thing>(book) -> list[Issue]`.
 
 Cell-level problems are found while parsing (parse.py); these look at the whole book.
-`load_book` runs both and returns every problem at once, sorted by sheet, row, column.
+`load_source` (and `io.book.load_book` for a file) runs both and returns every problem at once, sorted by sheet, row, column.
 """
 from __future__ import annotations
 
-import os
 from collections import Counter
 from fractions import Fraction
 from typing import Callable, Iterable, Sequence
@@ -166,18 +165,9 @@ def validate(book: Book, extra: Iterable[Callable[[Book], list[Issue]]] = ()) ->
     return issues
 
 
-def load_book(path: str | os.PathLike) -> tuple[Book, list[Issue]]:
-    """Read and check a workbook file: (Book, every issue, sorted). Raises only
-    UnreadableWorkbook, for a file that cannot be used at all."""
-    from .io.reader import open_source
-
-    source = open_source(path)
-    return load_source(source, str(path))
-
-
 def load_source(source, path: str = "") -> tuple[Book, list[Issue]]:
     book, issues = parse_book(source, path)
     return book, sorted_issues([*issues, *validate(book)])
 
 
-__all__ = ["VALIDATORS", "validate", "load_book", "load_source"]
+__all__ = ["VALIDATORS", "validate", "load_source"]

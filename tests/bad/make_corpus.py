@@ -389,6 +389,19 @@ def cases() -> list[Case]:
     ]
 
 
+def all_cases() -> list[Case]:
+    """The cases above and those of every `tests/bad/cases_*.py` (each a module with its own
+    `cases()`, one per class of fault, so the corpus grows without one long list)."""
+    import importlib
+
+    found = cases()
+    for module in sorted(HERE.glob("cases_*.py")):
+        found += importlib.import_module(f"bad.{module.stem}").cases()
+    names = [case.name for case in found]
+    assert len(names) == len(set(names)), "two corpus cases share a name"
+    return found
+
+
 def with_mail(case: Case) -> Case:
     """`mail --dry-run` needs a count, as `tally` does: the same exit code unless said."""
     case.expect = {**case.expect, "mail": case.expect.get("mail", case.expect["tally"])}
@@ -397,7 +410,7 @@ def with_mail(case: Case) -> Case:
 
 def generate(out: Path) -> list[Case]:
     out.mkdir(parents=True, exist_ok=True)
-    made = [with_mail(case) for case in cases()]
+    made = [with_mail(case) for case in all_cases()]
     manifest = {}
     for case in made:
         folder = out / case.name

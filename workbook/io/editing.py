@@ -32,9 +32,9 @@ from typing import Any, Callable, Iterable
 
 from .. import schema as S
 from ..cells import cell_ref
-from ..errors import OutputError, ShupingError, UnreadableWorkbook
 from .atomic import atomic_write_bytes, fault_point, refuse_if_open, remove_stale_temporaries
-from .reader import SheetTooLarge, inspect_workbook
+from ..errors import EditRefused, OutputError, SheetTooLarge, UnreadableWorkbook
+from .reader import inspect_workbook
 
 BACKUP_MARK = ".备份-"
 BACKUP_STAMP = "%Y%m%d-%H%M%S"
@@ -42,12 +42,6 @@ BACKUPS_KEPT = 10
 
 # A region predicate: (0-based row, 0-based column) -> may this edit change the cell?
 Region = Callable[[int, int], bool]
-
-
-class EditRefused(ShupingError):
-    """The workbook cannot be changed safely from the command line; nothing was written."""
-
-    exit_code = 1
 
 
 @dataclass

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import cells
+from ..errors import SheetTooLarge
 from .. import schema as S
 from ..errors import UnreadableWorkbook
 
@@ -72,7 +73,7 @@ class SheetSource(Protocol):
     def facts(self, name: str) -> SheetFacts: ...
 
 
-def _convert_cell(value: CellValue) -> CellValue:
+def convert_cell(value: CellValue) -> CellValue:
     """One place for engine quirks: '' -> None, integral float -> int."""
     if value == "" or value is None:
         return None
@@ -83,24 +84,10 @@ def _convert_cell(value: CellValue) -> CellValue:
     return value
 
 
-def _trim(rows: list[list[CellValue]]) -> list[list[CellValue]]:
+def trim_rows(rows: list[list[CellValue]]) -> list[list[CellValue]]:
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
     return rows
-
-
-class SheetTooLarge(Exception):
-    """A sheet whose used range is absurdly large; the parser reports it as an issue."""
-
-    def __init__(self, sheet: str, height: int, width: int):
-        super().__init__(sheet)
-        self.sheet, self.height, self.width = sheet, height, width
-
-    @property
-    def message(self) -> str:
-        return (f"“{self.sheet}”的已用区域达到 {self.height} 行 × {self.width} 列（第 {self.height} 行或第 "
-                f"{cells.col_name(self.width - 1)} 列仍有内容），远超正常范围，可能是误把整列/整行填充了。"
-                "请在 Excel 中选中多余的行或列→删除→保存，然后再试")
 
 
 class DictSource:
@@ -116,7 +103,7 @@ class DictSource:
         return list(self._sheets)
 
     def rows(self, name: str) -> list[list[CellValue]]:
-        return _trim([[_convert_cell(v) for v in row] for row in self._sheets[name]])
+        return trim_rows([[convert_cell(v) for v in row] for row in self._sheets[name]])
 
     def facts(self, name: str) -> SheetFacts:
         return self._facts.get(name, SheetFacts())
@@ -160,9 +147,9 @@ class CalamineSource:
         if name in RAW_SHEETS:
             # the ballot grid is read as it is, only "" made None: its parser takes
             # floats and ints alike, and a per-cell function call costs a second at 4M cells
-            return _trim([[None if v == "" else v for v in row] for row in raw])
-        convert = _convert_cell
-        return _trim([[convert(v) for v in row] for row in raw])
+            return trim_rows([[None if v == "" else v for v in row] for row in raw])
+        convert = convert_cell
+        return trim_rows([[convert(v) for v in row] for row in raw])
 
     def _scan(self, name: str) -> SheetFacts:
         part = self._sheet_parts.get(name)
@@ -219,7 +206,7 @@ def inspect_workbook(path: Path) -> dict[str, str]:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-            _check_zip_limits(name, members)
+            check_zip_limits(name, members)
             names = {m.filename for m in members}
             if "mimetype" in names and b"opendocument" in archive.read("mimetype"):
                 raise UnreadableWorkbook(
@@ -231,7 +218,7 @@ def inspect_workbook(path: Path) -> dict[str, str]:
                 raise UnreadableWorkbook(f"“{name}”不是 Excel 工作簿（像是{other}改了扩展名）")
             for member in members:
                 if member.filename.endswith((".xml", ".rels")):
-                    _check_xml_member(name, archive, member)
+                    check_xml_member(name, archive, member)
             return _sheet_parts(archive)
     except zipfile.BadZipFile as exc:
         raise UnreadableWorkbook(
@@ -254,7 +241,7 @@ def _looks_like_text(path: Path) -> bool:
     return False
 
 
-def _check_zip_limits(name: str, members: list[zipfile.ZipInfo]) -> None:
+def check_zip_limits(name: str, members: list[zipfile.ZipInfo]) -> None:
     if len(members) > MAX_MEMBERS:
         raise UnreadableWorkbook(f"“{name}”内含 {len(members)} 个部件，超出安全上限，拒绝读取")
     total = sum(m.file_size for m in members)
@@ -269,7 +256,7 @@ def _check_zip_limits(name: str, members: list[zipfile.ZipInfo]) -> None:
                 "疑似“压缩炸弹”，拒绝读取")
 
 
-def _check_xml_member(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+def check_xml_member(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
     """Read every XML part once: refuses DTDs (entity bombs, XXE) and, through the
     CRC check of zipfile, parts that are truncated or lie about their size."""
     tail = b""

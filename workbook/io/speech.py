@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import UnreadableWorkbook
-from .reader import _check_xml_member, _check_zip_limits
+from .reader import check_xml_member, check_zip_limits
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MAX_TEXT_BYTES = 20 << 20
@@ -49,12 +49,12 @@ def _read_docx(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-            _check_zip_limits(path.name, members)
+            check_zip_limits(path.name, members)
             try:
                 member = archive.getinfo("word/document.xml")
             except KeyError:
                 raise UnreadableWorkbook(f"“{path.name}”不是 Word 文档（.docx）") from None
-            _check_xml_member(path.name, archive, member)
+            check_xml_member(path.name, archive, member)
             root = ElementTree.fromstring(archive.read(member))
     except zipfile.BadZipFile as exc:
         raise UnreadableWorkbook(f"“{path.name}”已损坏或不是 .docx 文件：{exc}") from exc

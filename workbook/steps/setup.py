@@ -1,0 +1,113 @@
+"""A new workbook, and the demo that runs every step end to end."""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import schema as S
+from ..errors import OutputError, UsageError
+from ..issues import Issue
+from .common import output_dir
+from .count import TallyRun, VerifyRun, check_workbook, run_tally, run_verify
+from .documents import FormsRun, NoticesRun, run_forms, run_notices
+from .edits import ImportRun, PrepareRun, RectifyRun, run_import_comments, run_prepare, run_rectify
+from .follow_up import LedgerMergeRun, ProgressRun, run_ledger_merge, run_ledger_split, run_progress
+from .mailing import MailPlan, plan_mail, write_drafts
+
+
+def new_workbook(path: str | os.PathLike, demo: bool = False, force: bool = False) -> Path:
+    from ..io.template_xlsx import write_template
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"工作簿文件名应以 .xlsx 结尾：{path.name}")
+    if path.exists() and not force:
+        raise UsageError(f"“{path}”已存在，为免覆盖已录入的内容，未做任何改动（确需覆盖请加 --force）")
+    if demo:
+        from ..demo import demo_ballot_reporters, demo_sheets
+
+        return write_template(path, demo_sheets(), demo_ballot_reporters())
+    return write_template(path)
+
+
+@dataclass
+class DemoRun:
+    workbook: Path
+    prepare: PrepareRun
+    imported: ImportRun
+    rectified: RectifyRun
+    check_issues: list[Issue]
+    tally: TallyRun
+    verify: VerifyRun | None = None
+    forms: FormsRun | None = None
+    notices: NoticesRun | None = None
+    merged: LedgerMergeRun | None = None
+    progress: ProgressRun | None = None
+    mail: MailPlan | None = None
+    drafts: list[Path] = field(default_factory=list)
+
+
+def run_demo(folder: str | os.PathLike | None = None) -> DemoRun:
+    """Every step that exists, end to end, on the demo workbook."""
+    folder = Path(folder or "shuping-demo")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"无法创建文件夹“{folder}”：{exc.strerror or exc}") from exc
+    from ..demo import DEMO_REVIEWER, DEMO_SPEECH_FILE, demo_ballot_reporters, demo_sheets, demo_speech
+    from ..io.template_xlsx import write_template
+
+    workbook = folder / S.DEMO_FILE
+    for old in [workbook, *folder.glob(f"{workbook.stem}.备份-*{workbook.suffix}")]:
+        old.unlink(missing_ok=True)   # a rerun starts the demo afresh
+    write_template(workbook, demo_sheets(comments=False), demo_ballot_reporters())
+    speech = folder / DEMO_SPEECH_FILE
+    speech.write_text(demo_speech(), encoding="utf-8")
+    prepared = run_prepare(workbook)
+    imported = run_import_comments(workbook, speech, reviewer=DEMO_REVIEWER)
+    rectified = run_rectify(workbook)
+    _, issues = check_workbook(workbook)
+    run = DemoRun(workbook, prepared, imported, rectified, issues, run_tally(workbook))
+    if run.tally.result is not None:
+        run.verify = run_verify(workbook, output_dir(workbook) / S.RESULT_JSON)
+    run.forms = run_forms(workbook)
+    if run.tally.result is not None:
+        run.notices = run_notices(workbook)
+    # the units answer: split the ledger, let three units fill theirs, merge, and report
+    meeting = run.tally.book.meeting.date
+    meeting = meeting.date() if isinstance(meeting, _dt.datetime) else meeting
+    answered = simulate_unit_answers(run_ledger_split(workbook).files, meeting)
+    run.merged = run_ledger_merge(workbook, answered)
+    run.progress = run_progress(workbook, as_of=meeting + _dt.timedelta(days=40))
+    # mail as a dry run: drafts to look at, nothing leaves the machine
+    run.mail = plan_mail(workbook, dry_run=True)
+    if not run.mail.issues:
+        run.drafts = write_drafts(run.mail)
+    return run
+
+
+def simulate_unit_answers(files, meeting: _dt.date) -> list:
+    """What three units might send back: the first has finished everything, the second
+    one item, the third has started. Returns the files it filled (for `ledger merge`)."""
+    import openpyxl
+
+    from ..ledger import SHEET_UNIT_LEDGER, UNIT_COLUMNS
+
+    col = {name: UNIT_COLUMNS.index(name) + 1 for name in UNIT_COLUMNS}
+    answered = []
+    for unit, path in enumerate(files[:3]):
+        book = openpyxl.load_workbook(path)
+        sheet = book[SHEET_UNIT_LEDGER]
+        for row in range(2, sheet.max_row + 1):
+            done = unit == 0 or (unit == 1 and row == 2)
+            sheet.cell(row, col["整改措施"], "召开专题会议研究，制定整改方案，逐项落实")
+            sheet.cell(row, col["整改状态"], "已完成" if done else "整改中")
+            if done:
+                sheet.cell(row, col["完成日期"], _dt.datetime.combine(meeting + _dt.timedelta(days=20 + row),
+                                                                      _dt.time()))
+                sheet.cell(row, col["佐证材料"], "会议纪要、整改台账")
+        book.save(path)
+        answered.append(path)
+    return answered
