@@ -268,6 +268,89 @@ def test_no_index_is_exit_2_with_a_chinese_message(tmp_path):
     assert [p.name for p in (tmp_path / "out").iterdir()] == []          # no half-made bundle left behind
 
 
+# ------------------------------------------------------------------ install.py on a tiny bundle (no network)
+
+def tiny_bundle(folder: Path) -> Path:
+    """A bundle with pip (from ensurepip) and a one-module 'shuping' whose console script prints its arguments."""
+    import ensurepip
+    import platform as host
+
+    pips = sorted((Path(ensurepip.__file__).parent / "_bundled").glob("pip-*.whl"))
+    if not pips:
+        pytest.skip("this Python has no bundled pip wheel (ensurepip stripped)")
+    wheels = folder / "wheels"
+    wheels.mkdir(parents=True)
+    shutil.copyfile(pips[-1], wheels / pips[-1].name)
+    members = {"shuping_fake.py": "import sys\ndef main():\n    print('fake shuping', *sys.argv[1:])\n",
+               "shuping-0.0.1.dist-info/METADATA": "Metadata-Version: 2.1\nName: shuping\nVersion: 0.0.1\n",
+               "shuping-0.0.1.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+                                                "Tag: py3-none-any\n",
+               "shuping-0.0.1.dist-info/entry_points.txt": "[console_scripts]\nshuping = shuping_fake:main\n"}
+    members["shuping-0.0.1.dist-info/RECORD"] = "".join(f"{name},,\n" for name in members) + \
+        "shuping-0.0.1.dist-info/RECORD,,\n"
+    with zipfile.ZipFile(wheels / "shuping-0.0.1-py3-none-any.whl", "w") as z:
+        for name, text in members.items():
+            z.writestr(name, text)
+    bundle_files.write_config(folder, {
+        "kind": "shuping-bundle", "name": "tiny", "label": "测试", "python": PY, "sys_platform": sys.platform,
+        "machines": [host.machine().lower()], "glibc": "", "excel": False, "assistant": False,
+        "requirement": "shuping==0.0.1", "pip_wheel": pips[-1].name,
+        "pip_requirement": "pip==" + pips[-1].name.split("-")[1], "shuping_version": "0.0.1"})
+    bundle_files.copy_installer(folder)
+    (folder / "uninstall.sh").write_bytes(bundle_files.unix_script(PY, "unused", uninstall=True))
+    bundle_files.write_manifest(folder)
+    return folder
+
+
+def run_installer(bundle: Path, target: Path, home: Path, *extra: str):
+    env = {"HOME": str(home), "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "PIP_INDEX_URL": "http://127.0.0.1:9/x"}
+    done = subprocess.run([sys.executable, "-I", str(bundle / "install.py"), "--target", str(target), *extra],
+                          capture_output=True, env=env, timeout=600)
+    return done.returncode, done.stdout.decode("utf-8") + done.stderr.decode("utf-8")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the Windows paths are checked on the first real install")
+def test_install_reinstall_refusal_and_uninstall_on_a_tiny_bundle(tmp_path):
+    bundle = tiny_bundle(tmp_path / "bundle")
+    home, target = tmp_path / "home", tmp_path / "home" / "apps" / "shuping"
+    (home / "Desktop").mkdir(parents=True)
+    code, out = run_installer(bundle, target, home)
+    assert code == 0, out
+    exe = target / "venv" / "bin" / "shuping"
+    assert subprocess.run([str(exe), "app"], capture_output=True).stdout == b"fake shuping app\n"
+    assert "没有“shuping app”" in out                       # the assistant is not in this bundle: said so
+    record = json.loads((target / "安装记录.json").read_text(encoding="utf-8"))
+    desktop = home / "Desktop" / "shuping.desktop"
+    menu = home / ".local" / "share" / "applications" / "shuping.desktop"
+    assert sorted(record["files"]) == sorted(map(str, [menu, desktop, target / "install.py", target / "bundle.json",
+                                                       target / "uninstall.sh"]))
+    # again (an update): a fresh venv, the same record, no duplicates
+    code, out = run_installer(bundle, target, home)
+    assert code == 0, out
+    again = json.loads((target / "安装记录.json").read_text(encoding="utf-8"))
+    assert sorted(again["files"]) == sorted(record["files"]) and exe.exists()
+    # a venv the installer did not record is never replaced
+    (target / "安装记录.json").rename(tmp_path / "record.json")
+    code, out = run_installer(bundle, target, home)
+    assert code == 2 and "不是本安装程序创建的" in out and exe.exists()
+    (tmp_path / "record.json").rename(target / "安装记录.json")
+    # uninstalling from the copy in the target folder, as after the bundle folder is gone
+    code, out = run_installer(target, target, home, "--uninstall")
+    assert code == 0, out
+    assert not target.exists() and not desktop.exists() and not menu.exists()
+    assert (home / "Desktop").is_dir()
+
+
+def test_the_wrong_python_installs_nothing(tmp_path):
+    bundle = tiny_bundle(tmp_path / "bundle")
+    config = json.loads((bundle / "bundle.json").read_text(encoding="utf-8"))
+    other = "3.10" if PY != "3.10" else "3.11"
+    bundle_files.write_config(bundle, {**config, "python": other})
+    bundle_files.write_manifest(bundle)
+    code, out = run_installer(bundle, tmp_path / "target", tmp_path)
+    assert code == 2 and f"这个安装包是为 Python {other} 准备的" in out and not (tmp_path / "target").exists()
+
+
 # ------------------------------------------------------------------ real bundles (needs a package index)
 
 def _probe_index(tmp_path_factory) -> str | None:
@@ -362,7 +445,7 @@ def test_linux_bundle_resolves_every_requirement_to_a_manylinux_wheel(bundles):
     assert config["glibc"] and tuple(map(int, config["glibc"].split("."))) <= (2, 28)
 
 
-def test_the_bundle_folders_hold_what_a_clerk_needs_and_the_manifest_checks(bundles):
+def test_the_bundle_folders_hold_what_a_clerk_needs_and_the_manifest_checks(bundles, tmp_path):
     win, _, _ = bundles["win_amd64"]
     linux, _, _ = bundles["linux_x86_64"]
     names = {p.name for p in win.iterdir()}
@@ -378,6 +461,11 @@ def test_the_bundle_folders_hold_what_a_clerk_needs_and_the_manifest_checks(bund
     assert (win / "说明.txt").read_bytes().count(b"\r\n") > 5
     with zipfile.ZipFile(win / "shuping.xlam") as xlam:                 # made from the bundled xlwings' template
         assert "述职评议" in xlam.read("customUI/customUI.xml").decode("utf-8")
+    import xlwings
+    from addin.build import build
+    if any(p.name.startswith(f"xlwings-{xlwings.__version__}-") for p in (win / "wheels").iterdir()):
+        # the same xlwings here as in the bundle: the same add-in, byte for byte (the build is reproducible)
+        assert build(tmp_path / "here.xlam").read_bytes() == (win / "shuping.xlam").read_bytes()
 
 
 def test_the_zips_unpack_to_one_folder_with_chinese_names_windows_can_read(bundles):
@@ -401,6 +489,16 @@ def unshare_works() -> bool:
         ["unshare", "-n", "true"], capture_output=True).returncode == 0
 
 
+def bare_path(tmp_path: Path) -> str:
+    """PATH of a bare PC: the Python under test, sh and dirname (for install.sh), nothing else (no LibreOffice)."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for tool in ("sh", "dirname"):
+        (tools / tool).symlink_to(shutil.which(tool))
+    (tools / f"python{PY}").symlink_to(sys.executable)
+    return str(tools)
+
+
 def test_the_linux_bundle_installs_offline_runs_the_demo_and_uninstalls(bundles, tmp_path):
     _, archive, _ = bundles["linux_x86_64"]
     with zipfile.ZipFile(archive) as z:          # what a clerk gets: the zip, unpacked
@@ -408,10 +506,10 @@ def test_the_linux_bundle_installs_offline_runs_the_demo_and_uninstalls(bundles,
     folder = next((tmp_path / "u").iterdir())
     home = tmp_path / "home"
     (home / "Desktop").mkdir(parents=True)
-    env = {"HOME": str(home), "LANG": "C.UTF-8", "PATH": os.pathsep.join([str(Path(sys.executable).parent),
-                                                                         "/usr/bin", "/bin"])}
-    offline = ["unshare", "-n"] if unshare_works() else []     # no network at all, not just --no-index
-    done = subprocess.run(offline + ["sh", str(folder / "install.sh")], capture_output=True, env=env, timeout=600)
+    env = {"HOME": str(home), "LANG": "C.UTF-8", "PATH": bare_path(tmp_path)}
+    offline = [shutil.which("unshare"), "-n"] if unshare_works() else []   # no network at all, not just --no-index
+    done = subprocess.run(offline + ["/bin/sh", str(folder / "install.sh")], capture_output=True, env=env,
+                          timeout=600)
     out = done.stdout.decode("utf-8") + done.stderr.decode("utf-8")
     assert done.returncode == 0, out
     assert "安装完成" in out
@@ -426,10 +524,7 @@ def test_the_linux_bundle_installs_offline_runs_the_demo_and_uninstalls(bundles,
     out = done.stdout.decode("utf-8") + done.stderr.decode("utf-8")
     assert done.returncode == 0, out
     assert (work / "演示" / "述职评议示例_成果" / "计票汇总表.xlsx").exists() and "Traceback" not in out
-    # a second install over the first (an update) works and keeps one record
-    done = subprocess.run(offline + ["sh", str(folder / "install.sh")], capture_output=True, env=env, timeout=600)
-    assert done.returncode == 0, done.stdout.decode("utf-8")
-    done = subprocess.run(["sh", str(target / "uninstall.sh")], capture_output=True, env=env, timeout=300)
+    done = subprocess.run(["/bin/sh", str(target / "uninstall.sh")], capture_output=True, env=env, timeout=300)
     assert done.returncode == 0, done.stdout.decode("utf-8")
     assert not target.exists() and not desktop_entry.exists() and not (home / "Desktop" / "shuping.desktop").exists()
     assert (work / "演示" / "述职评议示例.xlsx").exists()           # the clerk's files untouched
@@ -446,9 +541,8 @@ def test_a_damaged_bundle_installs_nothing(bundles, tmp_path):
     victim.write_bytes(bytes(data))
     home = tmp_path / "home"
     home.mkdir()
-    env = {"HOME": str(home), "LANG": "C.UTF-8", "PATH": os.pathsep.join([str(Path(sys.executable).parent),
-                                                                         "/usr/bin", "/bin"])}
-    done = subprocess.run(["sh", str(folder / "install.sh")], capture_output=True, env=env, timeout=300)
+    env = {"HOME": str(home), "LANG": "C.UTF-8", "PATH": bare_path(tmp_path)}
+    done = subprocess.run(["/bin/sh", str(folder / "install.sh")], capture_output=True, env=env, timeout=300)
     out = done.stdout.decode("utf-8")
     assert done.returncode == 2 and f"SHA-256 不符）：wheels/{victim.name}" in out
     assert not (home / ".local" / "share" / "shuping").exists()

@@ -2,6 +2,7 @@
 assistant) may call, by name. Each lives in the `steps` module of its capability."""
 from __future__ import annotations
 
+from .steps.bundle import BundleRun, build_bundle
 from .steps.common import errors_in, log_tool_values, output_dir, rows_region, write_json
 from .steps.count import (CompareRun, TallyRun, VerifyRun, check_workbook, read_recorded_fingerprints, run_compare,
                           run_tally, run_verify)
@@ -23,4 +24,5 @@ __all__ = [
     "run_ledger_split", "run_progress",
     "MailPlan", "SendResult", "mail_password", "plan_mail", "send_planned", "write_drafts",
     "DemoRun", "new_workbook", "run_demo",
+    "BundleRun", "build_bundle",
 ]

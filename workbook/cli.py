@@ -605,10 +605,13 @@ def bundle(platform: Annotated[str, typer.Option("--platform", help="win_amd64�
     在能访问软件包索引的电脑上运行；办公电脑安装时不需要网络和管理员权限。
     例：shuping bundle --platform win_amd64 --python 3.11 -o 安装包
     """
-    from .steps.bundle import build_bundle
+    from addin.build import build_from_wheel
+
+    from .api import build_bundle
 
     console = _stdout_console()
-    run = build_bundle(platform, python, out, source, progress=lambda line: console.print(line, markup=False))
+    run = build_bundle(platform, python, out, source, progress=lambda line: console.print(line, markup=False),
+                       make_addin=build_from_wheel)
     mb = 1024 * 1024
     console.print(f"已生成：{run.folder}（{run.files} 个文件，{run.folder_bytes / mb:.1f} MB）")
     console.print(f"        {run.archive}（{run.archive_bytes / mb:.1f} MB），含 {len(run.wheels)} 个 wheel"

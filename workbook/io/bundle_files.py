@@ -80,11 +80,31 @@ SOURCE_SKIP = shutil.ignore_patterns(".git", ".venv", "venv", "build", "dist", "
                                      "*_成果", "node_modules", ".~shuping-*", "shuping-*-py*")
 
 
+def setuptools_here() -> bool:
+    """Can this interpreter build shuping's wheel itself (setuptools >= 70.1, or >= 68 with wheel)?
+    Then pip needs no isolated build environment, which costs a download and a minute on a slow machine."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.version import Version
+
+    try:
+        setuptools = Version(version("setuptools"))
+    except PackageNotFoundError:
+        return False
+    try:
+        version("wheel")
+        has_wheel = True
+    except PackageNotFoundError:
+        has_wheel = False
+    return setuptools >= Version("70.1") or (setuptools >= Version("68") and has_wheel)
+
+
 def build_wheel(source: Path, into: Path, scratch: Path) -> tuple[Path | None, PipRun]:
     """`pip wheel --no-deps` of a copy of the checkout (the checkout gets no build/ or egg-info)."""
     copy = scratch / "source"
     shutil.copytree(source, copy, ignore=SOURCE_SKIP)
-    run = run_pip(["wheel", "--no-deps", "--wheel-dir", str(into), str(copy)])
+    isolation = ["--no-build-isolation"] if setuptools_here() else []
+    run = run_pip(["wheel", "--no-deps", *isolation, "--wheel-dir", str(into), str(copy)])
     found = sorted(into.glob("shuping-*.whl"))
     return (found[-1] if run.returncode == 0 and found else None), run
 
@@ -110,16 +130,6 @@ def read_wheel(path: Path) -> WheelInfo:
         message = email.parser.BytesParser().parsebytes(archive.read(metadata))
     return WheelInfo(path, message["Name"], message["Version"], frozenset(str(t) for t in tags),
                      tuple(message.get_all("Requires-Dist") or ()), tuple(message.get_all("Provides-Extra") or ()))
-
-
-def extract_member(archive_path: Path, suffix: str, target: Path) -> Path | None:
-    """The first member of a zip (a wheel) whose name ends with `suffix`, written to `target`."""
-    with zipfile.ZipFile(archive_path) as archive:
-        for name in archive.namelist():
-            if name.endswith(suffix):
-                target.write_bytes(archive.read(name))
-                return target
-    return None
 
 
 # ------------------------------------------------------------------ scripts

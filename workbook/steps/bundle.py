@@ -278,7 +278,11 @@ def _download(requirements: list[str], wheels: Path, target: Target, python: str
 
 def build_bundle(platform: str, python: str, out: str | os.PathLike | None = None,
                  source: str | os.PathLike | None = None,
-                 progress: Callable[[str], None] = lambda line: None) -> BundleRun:
+                 progress: Callable[[str], None] = lambda line: None,
+                 make_addin: Callable[[Path, Path], Path] | None = None) -> BundleRun:
+    """The bundle for `platform` and `python` in `out`; `make_addin(xlwings wheel, target)` builds
+    shuping.xlam for the Excel platforms (addin.build.build_from_wheel; without it, no .xlam:
+    the installer then builds the add-in on the clerk's PC, as it does anyway)."""
     from ..io import bundle_files as files
     from ..io.bundle_install import WHEELS
 
@@ -349,9 +353,9 @@ def build_bundle(platform: str, python: str, out: str | os.PathLike | None = Non
                         key=lambda v: tuple(int(x) for x in v.split(".")) if v else (0,))
 
         addin = None
-        if target.excel and "excel" in extras:
+        if target.excel and "excel" in extras and make_addin is not None:
             progress("4. 用安装包里的 xlwings 生成 Excel 加载项 shuping.xlam …")
-            addin = _build_addin(resolutions, staging, scratch)
+            addin = _build_addin(resolutions, staging, make_addin)
 
         progress("5. 写安装脚本、说明和清单（SHA-256）…")
         pip_wheel = next(w for w in resolutions[0][1].chosen.values() if w.name.lower() == "pip")
@@ -384,20 +388,16 @@ def build_bundle(platform: str, python: str, out: str | os.PathLike | None = Non
                          time.monotonic() - started)
 
 
-def _build_addin(resolutions, staging: Path, scratch: Path) -> Path:
-    """shuping.xlam from the add-in template of the xlwings wheel in the bundle (so the add-in and
-    the xlwings the clerk gets are the same version)."""
-    from addin.build import TEMPLATE_NAME, build
-
-    from ..io.bundle_files import extract_member
-
+def _build_addin(resolutions, staging: Path, make_addin: Callable[[Path, Path], Path]) -> Path:
+    """shuping.xlam from the xlwings wheel in the bundle (so the add-in and the xlwings the clerk
+    gets are the same version); `make_addin(xlwings wheel, target)` is the add-in builder."""
     xlwings = next((w for _, r in resolutions for n, w in r.chosen.items() if n == "xlwings"), None)
     if xlwings is None:
         raise BundleError("依赖中没有 xlwings，无法生成 Excel 加载项。")
-    template = extract_member(xlwings.path, f"xlwings/{TEMPLATE_NAME}", scratch / TEMPLATE_NAME)
-    if template is None:
-        raise BundleError(f"{xlwings.path.name} 中没有加载项模板 {TEMPLATE_NAME}。")
-    return build(staging / "shuping.xlam", template)
+    try:
+        return make_addin(xlwings.path, staging / "shuping.xlam")
+    except FileNotFoundError as exc:
+        raise BundleError(f"无法用 {xlwings.path.name} 生成 Excel 加载项：{exc}") from None
 
 
 def readme_text(config: dict, target: Target, wheels: list[str]) -> str:
