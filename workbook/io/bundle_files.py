@@ -138,6 +138,14 @@ def _crlf(text: str) -> bytes:
     return "\r\n".join(text.splitlines()).encode("utf-8") + b"\r\n"
 
 
+# python.org's last Windows installer of each version (security-only releases have none)
+WINDOWS_INSTALLERS = {"3.10": "3.10.11", "3.11": "3.11.9", "3.12": "3.12.10", "3.13": "3.13.x"}
+
+
+def windows_python_installer(python: str) -> str:
+    return f"python-{WINDOWS_INSTALLERS.get(python, python + '.x')}-amd64.exe"
+
+
 def windows_script(python: str, uninstall: bool) -> bytes:
     """安装.bat / 卸载.bat: find Python `python` for this user, run install.py; CRLF, UTF-8 (chcp 65001).
 
@@ -159,8 +167,9 @@ if not defined PYEXE if exist "%LOCALAPPDATA%\\Programs\\Python\\Python{nodot}\\
 if not defined PYEXE if exist "%ProgramFiles%\\Python{nodot}\\python.exe" set "PYEXE=%ProgramFiles%\\Python{nodot}\\python.exe"
 if defined PYEXE goto found
 echo 没有找到 Python {python}。
-echo 请先安装 python.org 的 Windows 安装包 python-{python}.x-amd64.exe：双击，选 Install Now，不必勾选 admin 选项；
-echo 装好后再双击本文件。详见同一文件夹中的“说明.txt”。
+echo 请先安装 python.org 的 Windows 安装包 {windows_python_installer(python)}：双击，
+echo 去掉 Use admin privileges when installing py.exe 前面的勾，再点 Install Now；装好后再双击本文件。
+echo 详见同一文件夹中的“说明.txt”。
 pause
 exit /b 2
 :found

@@ -403,8 +403,11 @@ def _build_addin(resolutions, staging: Path, make_addin: Callable[[Path, Path], 
 def readme_text(config: dict, target: Target, wheels: list[str]) -> str:
     python = config["python"]
     if target.windows:
-        steps = [f"1. 先装 Python {python}（64 位）：python.org 的 Windows 安装包 python-{python}.x-amd64.exe。",
-                 "   双击，直接点 Install Now（为当前用户安装，不需要管理员权限）。已装过可跳过。",
+        from ..io.bundle_files import windows_python_installer
+
+        steps = [f"1. 先装 Python {python}（64 位）：python.org 的 Windows 安装包 {windows_python_installer(python)}。",
+                 "   双击，去掉“Use admin privileges when installing py.exe”前面的勾，再点 Install Now",
+                 "  （为当前用户安装，不需要管理员权限）。已装过可跳过。",
                  "2. 双击本文件夹中的“安装.bat”。它会：",
                  f"   · 按“清单.txt”核对每个文件（SHA-256），有一个不符就停下，什么也不改；",
                  r"   · 在 %LOCALAPPDATA%\shuping\venv 建立独立的 Python 环境，从本文件夹安装述评（不连网）；",
