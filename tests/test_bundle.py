@@ -218,6 +218,20 @@ def test_a_too_old_version_is_missing_not_met():
     assert [m.requirement for m in result.missing] == ["numpy>=1.24"]
 
 
+def test_of_two_fitting_wheels_the_one_the_target_pip_prefers_is_kept():
+    # lxml for macOS: a universal2 wheel (both chips) and an x86_64 one; pip on an Intel Mac takes
+    # macosx_10_9_x86_64 before macosx_10_9_universal2, on Apple silicon only universal2 fits
+    both = wheel("lxml-6.1.3-cp311-cp311-macosx_10_9_universal2.whl")
+    intel = wheel("lxml-6.1.3-cp311-cp311-macosx_10_9_x86_64.whl")
+    target = B.targets()["macos"]
+    chosen = []
+    for machine in target.machines:
+        result = B.resolve([intel, both], ["lxml"], B.marker_environment(target, machine, "3.11"),
+                           B.supported_tags(machine, "3.11"))
+        chosen.append(result.chosen["lxml"].path.name)
+    assert chosen == [intel.path.name, both.path.name]
+
+
 def test_the_glibc_a_linux_bundle_needs():
     tags = B.supported_tags(B.targets()["linux_x86_64"].machines[0], "3.11")
     # numpy: manylinux_2_27 and _2_28 -> works from 2.27; xlwings: manylinux_2_17 / 2014 -> 2.17; the bundle: 2.27

@@ -90,14 +90,15 @@ def marker_environment(target: Target, machine: Machine, python: str) -> dict[st
             "platform_release": "", "platform_version": ""}
 
 
-def supported_tags(machine: Machine, python: str) -> frozenset[str]:
+def supported_tags(machine: Machine, python: str) -> tuple[str, ...]:
+    """The tags the target's pip accepts, most preferred first (as pip ranks them)."""
     from packaging.tags import compatible_tags, cpython_tags
 
     version = tuple(int(p) for p in python.split("."))
     abi = f"cp{version[0]}{version[1]}"
     tags = list(cpython_tags(version, [abi], machine.platforms))
     tags += list(compatible_tags(version, abi, machine.platforms))
-    return frozenset(str(t) for t in tags)
+    return tuple(dict.fromkeys(str(t) for t in tags))
 
 
 # ------------------------------------------------------------------ the independent check
@@ -117,16 +118,22 @@ class Resolution:
     missing: list[Missing] = field(default_factory=list)
 
 
-def resolve(wheels: Iterable, roots: Iterable[str], markers: dict[str, str], tags: frozenset[str]) -> Resolution:
+def resolve(wheels: Iterable, roots: Iterable[str], markers: dict[str, str], tags: Iterable[str]) -> Resolution:
     """Follow `roots` through the wheels' Requires-Dist with the target's markers; every requirement
-    must be met by a wheel with an accepted tag and a matching version."""
+    must be met by a wheel with an accepted tag and a matching version. Of several, the newest,
+    then the one with the most preferred tag (the one the target's pip will take)."""
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
+    rank = {tag: k for k, tag in enumerate(tags)}
     by_name: dict[str, list] = {}
     for wheel in wheels:
-        if wheel.tags & tags:
+        if any(tag in rank for tag in wheel.tags):
             by_name.setdefault(canonicalize_name(wheel.name), []).append(wheel)
+
+    def preference(wheel):
+        return (_version_key(wheel.version), -min(rank[t] for t in wheel.tags if t in rank))
+
     result = Resolution()
     extras_done: dict[str, set[str]] = {}
     queue = [(Requirement(root), "安装包") for root in roots]
@@ -135,7 +142,7 @@ def resolve(wheels: Iterable, roots: Iterable[str], markers: dict[str, str], tag
         name = canonicalize_name(requirement.name)
         candidates = sorted((w for w in by_name.get(name, ())
                              if requirement.specifier.contains(w.version, prereleases=True)),
-                            key=lambda w: _version_key(w.version), reverse=True)
+                            key=preference, reverse=True)
         chosen = result.chosen.get(name)
         if chosen is not None and chosen not in candidates:
             result.missing.append(Missing(_bare(requirement), wanted_by))
@@ -176,12 +183,13 @@ def _version_key(text: str):
         return (0, text)
 
 
-def oldest_glibc(wheels: Iterable, tags: frozenset[str]) -> str:
+def oldest_glibc(wheels: Iterable, tags: Iterable[str]) -> str:
     """The glibc a Linux machine needs for these wheels: per wheel the oldest its accepted tags allow,
     the newest of those over the wheels ('' when every wheel is pure Python)."""
     import re
 
     legacy = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
+    tags = set(tags)
     need = (0, 0)
     for wheel in wheels:
         versions = []
