@@ -445,6 +445,8 @@ def test_windows_bundle_resolves_every_requirement_to_a_windows_wheel(bundles):
     used, missing = independent_closure(folder, lambda p: p in ("win_amd64", "any"), WINDOWS)
     assert missing == []
     assert {"shuping", "xlwings", "pywin32", "numpy", "pip", "olefile"} <= used      # pywin32: Windows-only
+    if "app" in extras_of_shuping():                                                 # the assistant's server
+        assert {"starlette", "uvicorn"} <= used
     wheels = {p.name for p in (folder / "wheels").iterdir()}
     assert len(wheels) == len(used), "no wheel the target does not need"
     assert all(name.endswith(("-win_amd64.whl", "-none-any.whl")) for name in wheels)
@@ -538,6 +540,12 @@ def test_the_linux_bundle_installs_offline_runs_the_demo_and_uninstalls(bundles,
     out = done.stdout.decode("utf-8") + done.stderr.decode("utf-8")
     assert done.returncode == 0, out
     assert (work / "演示" / "述职评议示例_成果" / "计票汇总表.xlsx").exists() and "Traceback" not in out
+    if "app" in extras_of_shuping():             # the assistant is in the wheel and its server imports
+        done = subprocess.run(offline + [str(target / "venv" / "bin" / "python"), "-c",
+                                         "import assistant, starlette, uvicorn"], capture_output=True, env=env)
+        assert done.returncode == 0, done.stderr.decode("utf-8")
+        done = subprocess.run(offline + [str(exe), "app", "--help"], capture_output=True, env=env)
+        assert done.returncode == 0, done.stderr.decode("utf-8")
     done = subprocess.run(["/bin/sh", str(target / "uninstall.sh")], capture_output=True, env=env, timeout=300)
     assert done.returncode == 0, done.stdout.decode("utf-8")
     assert not target.exists() and not desktop_entry.exists() and not (home / "Desktop" / "shuping.desktop").exists()
