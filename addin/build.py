@@ -25,14 +25,14 @@ CUSTOMUI_PART = "customUI/customUI.xml"
 VBA_PART = "xl/vbaProject.bin"
 CUSTOMUI_NS = "http://schemas.microsoft.com/office/2006/01/customui"
 GROUPS = (
-    ("准备", ("prepare", "import_comments")),
+    ("准备", ("prepare", "prepare_totals", "import_comments")),
     ("计票", ("check", "tally")),
     ("整改", ("rectify", "progress")),
     ("发送", ("notices", "mail")),
 )
 ICONS = {"prepare": "TableInsert", "import_comments": "FileOpen", "check": "DataValidation", "tally": "AutoSum",
          "rectify": "ReviewNewComment", "progress": "ChartInsert", "notices": "FilePrint",
-         "mail": "FileSendAsAttachment"}
+         "mail": "FileSendAsAttachment", "prepare_totals": "TableInsertGallery"}
 
 
 def template_path() -> Path:

@@ -34,6 +34,12 @@ def prepare() -> str:
     return _run(prepare_book)
 
 
+def prepare_totals() -> str:
+    from .excel import prepare_totals_book
+
+    return _run(prepare_totals_book)
+
+
 def tally() -> str:
     from .excel import tally_book
 
@@ -59,7 +65,10 @@ def rectify() -> str:
 def notices() -> str:
     from .excel import notices_book
 
-    return _run(notices_book)
+    def action(book):
+        return notices_book(book, confirm=lambda text: book.app.alert(text, "述评", buttons="yes_no") == "yes")
+
+    return _run(action)
 
 
 def progress() -> str:

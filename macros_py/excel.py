@@ -18,10 +18,10 @@ from workbook.errors import ShupingError
 from workbook.io.reader import SheetFacts, convert_cell, trim_rows
 from workbook.issues import Issue
 from workbook.sheets import KIND_INT, KIND_PERCENT, KIND_SCORE, SheetModel
+from workbook.io.xlsx_common import HEADER_FILL, SHADE_FILL
 
 TITLE = "述评"
 HIGHLIGHT = "#FFC7CE"
-HEADER_FILL = "#D9E1F2"
 MAX_MARKED = 500            # bad cells linked and highlighted (the report lists them all)
 NUMBER_FORMATS = {KIND_PERCENT: "0.0%", KIND_INT: "0"}
 _FORMULA_START = ("=", "+", "-", "@")
@@ -71,9 +71,14 @@ class XlwingsSource:
 
 
 def load(book):
+    return load_source_of(book, XlwingsSource(book))
+
+
+def load_source_of(book, source: "XlwingsSource"):
+    """The open book parsed and checked by the core, from one bulk read per sheet."""
     from workbook.validate import load_source
 
-    return load_source(XlwingsSource(book), book.name)
+    return load_source(source, book.name)
 
 
 # --- writing ----------------------------------------------------------------------------------------
@@ -179,10 +184,12 @@ def mark_issues(book, issues: Sequence[Issue]) -> None:
 def check_book(book) -> str:
     from workbook.issues import summary_line
 
-    _, issues = load(book)
+    from workbook.totals import mode_sentence
+
+    parsed, issues = load(book)
     mark_issues(book, issues)
     book.sheets[S.SHEET_REPORT].activate()
-    return summary_line(issues)
+    return mode_sentence(parsed) + "。" + summary_line(issues)
 
 
 def tally_book(book, counted_at: _dt.datetime | None = None) -> str:
@@ -215,58 +222,169 @@ def progress_book(book, as_of: _dt.date | None = None) -> str:
     return summary_sentence(progress)
 
 
+# --- edits: the core's plans applied to the open book ----------------------------------------------
+def _sheet_names(book) -> list[str]:
+    return [sheet.name for sheet in book.sheets]
+
+
+def _runs(rows: list[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for row in sorted(rows):
+        if runs and runs[-1][-1] == row - 1:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return runs
+
+
+def _apply_header(sheet, layout) -> None:
+    """评议票 rows 1–2 in one write, then merges, fills and (in live Excel) drop-downs and panes."""
+    sheet.range("A1").value = [[as_text_if_formula_like(v) for v in row] for row in layout.values]
+    for r0, c0, r1, c1 in layout.merges:
+        sheet.range((r0 + 1, c0 + 1), (r1 + 1, c1 + 1)).merge()
+    sheet.range((1, 1), (2, S.BALLOT_FIRST_GRADE_COL)).color = HEADER_FILL
+    for group in _runs_by_shade(layout.shaded):
+        shade, first, last = group
+        sheet.range((1, first + 1), (2, last + 1)).color = SHADE_FILL if shade else HEADER_FILL
+    try:   # Excel's object model only: the remote engine has no validations or panes
+        api = sheet.range((1, 1)).api
+        if not hasattr(api, "Validation"):
+            return
+        for drop in layout.drop_downs:
+            area = sheet.range((drop.first_row + 1, drop.first_col + 1), (drop.last_row + 1, drop.last_col + 1)).api
+            area.Validation.Delete()
+            area.Validation.Add(3, 1, 1, drop.source if drop.literal else "=" + drop.source)
+    except Exception:   # a drop-down is a convenience; the header itself is written
+        pass
+
+
+def _runs_by_shade(shaded: dict[int, bool]) -> list[tuple[bool, int, int]]:
+    runs: list[tuple[bool, int, int]] = []
+    for col in sorted(shaded):
+        if runs and runs[-1][0] == shaded[col] and runs[-1][2] == col - 1:
+            runs[-1] = (runs[-1][0], runs[-1][1], col)
+        else:
+            runs.append((shaded[col], col, col))
+    return runs
+
+
+def apply_plan(book, plan, source: "XlwingsSource | None" = None) -> None:
+    """Write an EditPlan into the open book: per sheet one write of the appended rows and
+    one per run of adjacent cells set in a column. Nothing is written for a refused plan."""
+    if plan.refused or not plan.has_changes:
+        return
+    source = source or XlwingsSource(book)
+    names = _sheet_names(book)
+    for change in plan.changes:
+        if change.empty:
+            continue
+        if change.sheet in names:
+            sheet = book.sheets[change.sheet]
+            used = len(source.rows(change.sheet))
+        else:
+            sheet = book.sheets.add(change.sheet, after=book.sheets[len(book.sheets) - 1])
+            names.append(change.sheet)
+            used = 0
+            if change.hidden:
+                sheet.visible = False
+            if change.first_row:
+                sheet.range("A1").value = [list(change.first_row)]
+                used = 1
+        if change.header is not None:
+            _apply_header(sheet, change.header)
+        by_col: dict[int, dict[int, Any]] = {}
+        for (row, col), value in change.cells.items():
+            by_col.setdefault(col, {})[row] = value
+        for col, cells in sorted(by_col.items()):
+            for run in _runs(list(cells)):
+                sheet.range((run[0] + 1, col + 1)).options(transpose=True).value = [
+                    as_text_if_formula_like(cells[row]) for row in run]
+        if change.append:
+            width = max(len(r) for r in change.append)
+            sheet.range((used + 1, 1)).value = [[as_text_if_formula_like(r[c]) if c < len(r) else None
+                                                 for c in range(width)] for r in change.append]
+
+
+def refusal(what: str, blockers: Sequence[Issue]) -> str:
+    """A refused edit in a message box: the first problems with their cells, nothing written."""
+    from workbook.issues import render_issue
+
+    shown = "\n".join(render_issue(i) for i in blockers[:5])
+    more = f"\n……共 {len(blockers)} 个问题，请先“检查数据”查看全部。" if len(blockers) > 5 else ""
+    return f"{what}，工作簿未做任何改动：\n{shown}{more}"
+
+
+def _ballot_seen(book, source: "XlwingsSource"):
+    from workbook.plans import BallotSheetSeen
+
+    names = _sheet_names(book)
+    return [BallotSheetSeen(name, source.rows(name) if name in names else None)
+            for name in (S.SHEET_BALLOTS, S.SHEET_BALLOTS_RECHECK) if name == S.SHEET_BALLOTS or name in names]
+
+
 def prepare_book(book) -> str:
-    """评议票 rows 1–2, in one write of the header rows; refused as on the command line."""
-    from workbook.api import prepare_blockers
-    from workbook.cells import col_name
-    from workbook.layout import group_columns
-    from workbook.prepare import plan_ballot_layout
+    """评议票 rows 1–2 (and 评议票(复核)'s) from the same plan as `shuping prepare`."""
+    from workbook.plans import plan_prepare
+    from workbook.prepare import describe_plan
+
+    source = XlwingsSource(book)
+    parsed, issues = load_source_of(book, source)
+    plan, layouts = plan_prepare(parsed, issues, _ballot_seen(book, source))
+    if plan.refused:
+        return refusal("未生成评议票表头", plan.blockers)
+    lines = [line for layout in layouts for line in describe_plan(layout, len(parsed.reporters), len(parsed.items))]
+    if not plan.has_changes:
+        return "\n".join(lines + ["评议票表头已是最新，未做改动。"])
+    save_backup(book)
+    apply_plan(book, plan, source)
+    return "\n".join(lines + ["已生成评议票表头。"])
+
+
+def prepare_totals_book(book) -> str:
+    """计票录入 (唱票 totals, issue #22) in one write of its values, refused once figures are typed."""
+    from workbook.plans import prepare_blockers
+    from workbook.totals import totals_layout
 
     parsed, issues = load(book)
     blocking = prepare_blockers(parsed, issues)
-    if blocking:
-        return "无法生成评议票：" + "；".join(i.message for i in blocking[:3])
-    rows = XlwingsSource(book).rows(S.SHEET_BALLOTS) if S.SHEET_BALLOTS in [s.name for s in book.sheets] else []
-    typed: dict[int, int] = {}
-    for row in rows[S.BALLOT_HEADER_ROWS:]:
-        for c, value in enumerate(row):
-            if value is not None:
-                typed[c] = typed.get(c, 0) + 1
-    plan = plan_ballot_layout(S.SHEET_BALLOTS, parsed.reporters, parsed.items, rows[:2], typed)
+    if blocking or not parsed.categories:
+        problems = [i.message for i in blocking[:3]] or ["“评议人类别”表还没有填写"]
+        return "无法生成计票录入表：" + "；".join(problems)
+    if parsed.totals is not None:
+        return "“计票录入”中已录入票数，为免移动或丢失已录入的内容，未做改动。"
+    layout = totals_layout(parsed.reporters, parsed.items, parsed.categories)
+    save_backup(book)
+    names = [s.name for s in book.sheets]
+    if S.SHEET_TOTALS in names:
+        sheet = book.sheets[S.SHEET_TOTALS]
+        sheet.clear()
+    else:
+        sheet = book.sheets.add(S.SHEET_TOTALS, after=book.sheets[S.SHEET_BALLOTS] if S.SHEET_BALLOTS in names
+                                else book.sheets[len(book.sheets) - 1])
+    sheet.range("A1").value = [[as_text_if_formula_like(v) for v in row] for row in layout.rows]
+    for r in [0, *layout.labels, *layout.titles]:
+        sheet.range((r + 1, 1), (r + 1, layout.width)).color = HEADER_FILL
+    for r0, c0, r1, c1 in layout.merges:
+        sheet.range((r0 + 1, c0 + 1), (r1 + 1, c1 + 1)).merge()
+    return (f"已生成计票录入表：{len(parsed.categories)} 个评议人类别，每类 {len(parsed.reporters)} 位述职人 × "
+            f"{len(parsed.items)} 个项目；请按计票板录入各项票数。")
+
+
+def rectify_book(book, now: _dt.datetime | None = None) -> str:
+    """New 整改清单 rows below the last row and vanished problems marked, from the same plan
+    as `shuping rectify` (refused on the same errors; the tool-value log written alike)."""
+    from workbook.plans import plan_rectify
+
+    source = XlwingsSource(book)
+    parsed, issues = load_source_of(book, source)
+    plan, found = plan_rectify(parsed, issues, now or _dt.datetime.now())
     if plan.refused:
-        return "未生成评议票表头，工作簿未做任何改动：" + plan.issues[0].message
-    header = plan.header_rows()
-    if rows[:2] and [r[:len(header[0])] for r in rows[:2]] == [r[:len(rows[0])] for r in header]:
-        return "评议票表头已是最新，未做改动。"
+        return refusal("未生成整改清单", plan.blockers)
+    if not plan.has_changes:
+        return f"点评中共有 {found.problems_total} 个问题，整改清单已是最新，未做改动。"
     save_backup(book)
-    sheet = book.sheets[S.SHEET_BALLOTS] if S.SHEET_BALLOTS in [s.name for s in book.sheets] else \
-        book.sheets.add(S.SHEET_BALLOTS)
-    sheet.range("A1").value = [[as_text_if_formula_like(v) for v in row] for row in header]
-    for group in group_columns(plan.columns):
-        if group.last_col > group.first_col:
-            sheet.range((1, group.first_col + 1), (1, group.last_col + 1)).merge()
-    sheet.range((1, 1), (2, plan.last_col + 1)).color = HEADER_FILL
-    return (f"已生成评议票表头：{len(parsed.reporters)} 位述职人 × {len(parsed.items)} 个项目，"
-            f"共 {len(plan.columns)} 列（D–{col_name(plan.last_col)}）。")
-
-
-def rectify_book(book) -> str:
-    """New 整改清单 rows in one write below the last row; vanished problems marked in 备注."""
-    from workbook.rectify import plan_rectification
-
-    parsed, issues = load(book)
-    plan = plan_rectification(parsed)
-    if not plan.changes:
-        return f"点评中共有 {plan.problems_total} 个问题，整改清单已是最新，未做改动。"
-    save_backup(book)
-    sheet = book.sheets[S.SHEET_RECTIFY]
-    rows = read_sheet(sheet)
-    if plan.additions:
-        sheet.range((len(rows) + 1, 1)).value = [[as_text_if_formula_like(v) for v in p.row()] for p in plan.additions]
-    note = S.SHEET_BY_NAME[S.SHEET_RECTIFY].col("备注") + 1
-    for row, text in plan.notes.items():
-        sheet.range((row + 1, note)).value = text or None
-    return f"整改清单：新增 {len(plan.additions)} 行，标注 {len(plan.notes)} 行（共 {plan.problems_total} 个问题）。"
+    apply_plan(book, plan, source)
+    return f"整改清单：新增 {len(found.additions)} 行，标注 {len(found.notes)} 行（共 {found.problems_total} 个问题）。"
 
 
 def workbook_path(book) -> Path:
@@ -277,10 +395,29 @@ def workbook_path(book) -> Path:
     return full
 
 
-def notices_book(book, open_folder: Callable[[Path], None] | None = None) -> str:
+def has_unsaved_changes(book) -> bool:
+    try:
+        return not bool(book.api.Saved)
+    except Exception:    # an engine that cannot tell (the remote engine sends the book as it is)
+        return False
+
+
+def saved_file(book, confirm: Callable[[str], bool] | None = None) -> Path:
+    """The file on disk, which must hold what the clerk sees: unsaved changes are saved
+    only when the clerk agrees; otherwise the step does not go on."""
+    full = workbook_path(book)
+    if has_unsaved_changes(book):
+        if confirm is None or not confirm("工作簿有未保存的修改。这一步要读取保存在磁盘上的文件，需要先保存。现在保存吗？"):
+            raise ShupingError("工作簿有未保存的修改，未继续。请先保存（Ctrl+S），再按此按钮。")
+        book.save()
+    return full
+
+
+def notices_book(book, open_folder: Callable[[Path], None] | None = None,
+                 confirm: Callable[[str], bool] | None = None) -> str:
     from workbook.api import run_notices
 
-    run = run_notices(workbook_path(book))
+    run = run_notices(saved_file(book, confirm))
     if not run.notices:
         mark_issues(book, run.issues)
         return "工作簿中有错误，未生成通知。请按“校验报告”改正。"
@@ -288,23 +425,37 @@ def notices_book(book, open_folder: Callable[[Path], None] | None = None) -> str
     return f"已生成反馈意见 {len(run.notices)} 份和结果通报，文件夹已打开：{run.notices[0].parent.parent}"
 
 
-def import_comments_book(book, speech: str | None) -> str:
-    from workbook.api import run_import_comments
+def import_comments_book(book, speech: str | None, reviewer: str = "") -> str:
+    """点评 from the chair's speech, planned as `shuping comments import` plans it and written
+    into the open book (the file on disk is Excel's while it is open)."""
+    from workbook.comments import match_blocks, parse_speech
+    from workbook.io.speech import read_speech
+    from workbook.plans import plan_import_comments
 
     if not speech:
         return "未选择讲话稿，未导入。"
-    run = run_import_comments(workbook_path(book), speech, reviewer="")
-    unmatched = sum(m.reporter is None for m in run.matches)
-    text = f"从讲话稿中找到 {len(run.matches)} 段点评，新增 {len(run.added)} 行。"
+    text = read_speech(speech)
+    source = XlwingsSource(book)
+    parsed, issues = load_source_of(book, source)
+    matches = match_blocks(parse_speech(text), parsed.reporters)
+    plan, added, kept = plan_import_comments(parsed, issues, matches, reviewer)
+    if plan.refused:
+        return refusal("未导入点评", plan.blockers)
+    unmatched = sum(m.reporter is None for m in matches)
+    message = f"从讲话稿中找到 {len(matches)} 段点评，新增 {len(added)} 行"
+    message += f"，{len(kept)} 位已有点评，未重复导入。" if kept else "。"
     if unmatched:
-        text += f"{unmatched} 段未能对应到述职人，请在“点评”中手工录入。"
-    return text + "请关闭并重新打开工作簿查看（命令行已写入文件并留有备份）。"
+        message += f"{unmatched} 段未能对应到述职人，请在“点评”中手工录入。"
+    if plan.has_changes:
+        save_backup(book)
+        apply_plan(book, plan, source)
+    return message
 
 
 def mail_book(book, confirm: Callable[[str], bool]) -> str:
     from workbook.api import mail_password, plan_mail, send_planned
 
-    plan = plan_mail(workbook_path(book))
+    plan = plan_mail(saved_file(book, confirm))
     if plan.issues:
         return "未发送：" + "；".join(i.message for i in plan.issues[:3])
     preview = "\n".join(f"{m.label} → {'、'.join(m.to)}：{'、'.join(p.name for p in m.attachments)}"
@@ -319,15 +470,24 @@ def mail_book(book, confirm: Callable[[str], bool]) -> str:
 
 
 def save_backup(book) -> None:
-    """Before a button changes a clerk's sheet: a copy of the workbook as it is, beside it."""
-    try:
-        full = Path(book.fullname)
-        if full.is_file():
-            from workbook.io.editing import backup_name
+    """Before a button changes a clerk's sheet: a copy of the workbook as it is, beside it.
+    A book never saved has no file to copy; a copy that fails stops the edit."""
+    full = Path(book.fullname)
+    if not full.is_file():
+        return
+    from workbook.io.editing import backup_name
 
-            book.api.SaveCopyAs(str(backup_name(full, _dt.datetime.now())))
-    except Exception:
-        pass    # the remote engine and unsaved books have no file to copy
+    target = backup_name(full, _dt.datetime.now())
+    try:
+        save_copy = getattr(book.api, "SaveCopyAs", None)
+        if save_copy is not None:
+            save_copy(str(target))        # Excel: the workbook as the clerk sees it
+        else:                             # an engine without it: the file as last saved
+            import shutil
+
+            shutil.copy2(full, target)
+    except Exception as exc:
+        raise ShupingError(f"无法在“{full.parent}”中保存修改前的备份（{exc}），为免无法恢复，未做任何改动。") from exc
 
 
 def _open_folder(folder: Path) -> None:

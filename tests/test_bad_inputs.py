@@ -8,7 +8,8 @@ import stat
 import pytest
 from typer.testing import CliRunner
 
-from bad.make_corpus import COMMANDS, EDITING, FILE, SPEECH, all_cases, generate, write_base
+from bad.make_corpus import (COMMANDS, EDITING, FILE, LAST_YEAR, LEDGER, SPEECH, WRITING, all_cases, generate,
+                              write_base)
 from workbook.cli import app
 
 runner = CliRunner()
@@ -30,14 +31,23 @@ def corpus(tmp_path_factory):
 def _arguments(command, path, results):
     if command == "compare":
         return [command, str(path), str(path)]
-    if command == "verify":
-        return [command, str(path), str(results)]
+    if command == "verify":   # a case may bring its own results file
+        own = path.parent / "计票结果.json"
+        return [command, str(path), str(own if own.exists() else results)]
     if command == "comments import":
         return ["comments", "import", str(path), str(path.parent / SPEECH)]
     if command == "notices":
         return ["notices", str(path), "--no-pdf", "--date", "2024-01-25"]
     if command == "mail":
         return ["mail", str(path), "--dry-run"]
+    if command == "progress":
+        return ["progress", str(path), "--as-of", "2024-02-01"]
+    if command == "ledger split":
+        return ["ledger", "split", str(path)]
+    if command == "ledger merge":
+        return ["ledger", "merge", str(path), str(path.parent / LEDGER)]
+    if command == "carry":      # the case's file is this year's: carry writes into it
+        return ["carry", str(path.parent / LAST_YEAR), str(path)]
     return [command, str(path)]
 
 
@@ -78,7 +88,7 @@ def _run_case(case, command, source, work, results) -> list[str]:
         problems.append(f"partial files left: {_leftovers(work)}")
     new = {p.name for p in work.iterdir()} - names_before
     allowed = set()
-    if command in ("tally", "notices", "mail") and done.exit_code == 0:
+    if command in WRITING and done.exit_code == 0:
         allowed.add(path.stem + "_成果")
     if command in EDITING and done.exit_code == 0:
         allowed |= {n for n in new if ".备份-" in n}

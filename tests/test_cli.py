@@ -65,7 +65,7 @@ PLANTS = [
     ("评议人类别", "C2", -3, "CATEGORY_BAD_ISSUED"),
     ("等次规则", "C4", "综合得分 >= 90%", "RULE_BAD_CONDITION"),
     ("等次规则", "D7", 2, "RULE_CAP_ON_POOR"),
-    ("评议票", "D1", "01 张三", "BALLOT_HEADER_UNKNOWN_REPORTER"),
+    ("评议票", "D1", "01 张三", "BALLOT_HEADER_REPORTER_CHANGED"),
     ("述职人", "B1", "单位", "HEADER_MISMATCH"),
 ]
 

@@ -208,3 +208,36 @@ def test_the_demo_imports_the_speech_and_builds_the_list(tmp_path):
     rows = _comment_rows(path)
     assert {r[0]: tuple(r[2:5]) for r in rows} == DEMO_COMMENTS
     assert len(_rect_rows(path)) == 39
+
+
+# --- masked and different names (issue #19: 2, 5) -------------------------------------------------------
+def test_import_fills_masked_names_and_warns_on_a_different_name(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from meeting_papers import write_meeting
+
+    path = write_meeting(tmp_path / "会.xlsx", comments=[])
+    speech = tmp_path / "讲话.txt"
+    speech.write_text("\n".join([
+        "同志们：",
+        "下面，请石桥镇党委书记**同志述职。", "……（述职毕）",
+        "点评：刘**同志抓基层党建思路清晰。", "存在的不足是：一是党员教育管理不够规范。",
+        "希望**同志进一步压实责任，抓好整改。",
+        "下面，请城关镇党委书记王建君同志述职。", "……（述职毕）",
+        "点评：党建引领基层治理有力。", "存在的不足是：一是意识形态阵地管理有欠缺。", "希望对照问题认真整改。",
+        "下面，进行第二项议程。",
+    ]), encoding="utf-8")
+    done = invoke("comments", "import", path, speech)
+    assert done.exit_code == 0, done.output
+    out = done.stdout
+    # block 1: "刘**同志" (surname kept) and "希望**同志" -> 2 masks filled with 刘芳
+    assert "✓ 第 2 行“请石桥镇党委书记**同志述职” → 01 刘芳（按党组织匹配）" in out
+    assert "点评中 2 处遮掩的姓名（如“**同志”）已换成“刘芳同志”" in out
+    # block 2: matched by 党组织 to 02 王建军, but the speech says 王建君: a warning with both names
+    assert "→ 02 王建军（按党组织匹配）" in out
+    assert "警告：讲话稿中的姓名“王建君”与述职人“王建军”不同" in out
+    rows = list(openpyxl.load_workbook(path)[S.SHEET_COMMENTS].iter_rows(min_row=2, values_only=True))
+    assert rows[0][2] == "刘芳同志抓基层党建思路清晰。"
+    assert rows[0][4] == "希望刘芳同志进一步压实责任，抓好整改。"
+    assert "*" not in "".join(str(v) for row in rows for v in row if v)

@@ -118,17 +118,18 @@ def test_prepare_writes_the_header_in_one_write(tmp_path):
     ballots = [list(source.rows(S.SHEET_BALLOTS)[0][:3]), [None, None, None]]
     book = remote_book(path, {S.SHEET_BALLOTS: ballots})
     message = excel.run_button(book, excel.prepare_book)
-    assert "11 位述职人 × 4 个项目，共 44 列（D–AU）" in message
+    assert "“评议票”：11 位述职人 × 4 个评议项目，共 44 列（D–AU）" in message
     writes = actions(book, "setValues")
     assert len(writes) == 1 and writes[0]["values"][0][3] == "01 韦建国" and writes[0]["values"][1][3] == "总体评价"
-    assert len(actions(book, "rangeMerge")) == 11
+    assert len(actions(book, "rangeMerge")) == 3 + 11      # A1:A2, B1:B2, C1:C2 and one per reporter
 
 
 def test_rectify_appends_below_in_one_write(demo):
     book = remote_book(demo)
     message = excel.run_button(book, excel.rectify_book)
     assert "新增 39 行" in message
-    [write] = actions(book, "setValues")
+    rectify_sheet = [s.name for s in book.sheets].index(S.SHEET_RECTIFY)
+    [write] = [a for a in actions(book, "setValues") if a["sheet_position"] == rectify_sheet]
     assert write["start_row"] == 1 and len(write["values"]) == 39 and write["values"][0][0] == "01-1"
 
 

@@ -151,12 +151,12 @@ def test_blank_category_weights_mean_every_valid_vote_counts_the_same():
 
 
 def test_a_reporter_without_valid_votes_has_no_score_ranks_last_and_is_warned():
-    # 乙 only gets blanks and 多选: no S, rank 2 (after 甲), rules with metrics are false,
-    # so the blank-condition row (6: 差) gives the grade.
+    # 乙 only gets blanks and 多选: no S, rank 2 (after 甲); no rule grades a reporter
+    # without a valid vote, not even the blank-condition row (6: 差): 未评定 (issue #18.10).
     result, issues = _single_item([["好", None], ["好", "多选"]])
     a, b = result.reporters
     assert b.score is None and b.rank == 2 and b.good_rate is None
-    assert b.grade == "差" and b.rule.source.row == 6
+    assert b.grade is None and b.rule is None and b.grade_text == "未评定"
     assert at(issues, "REPORTER_NO_VOTES") == [("述职人", "3")]
 
 

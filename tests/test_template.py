@@ -81,13 +81,13 @@ def test_default_rows(template):
                      ["意识形态", "单项", 0.2]]
     params = {r[0].value: r[1].value for r in template["参数设置"].iter_rows(min_row=2)}
     assert params == {"好": 100, "较好": 80, "一般": 60, "差": 40, "分类统计最少票数": 5, "得分小数位": 2,
-                      "通报显示好评率": "否", "通知显示排名": "否", "通报排序": "述职人顺序"}
+                      "通报显示好评率": "否", "通知显示排名": "否", "通报排序": "述职人顺序", "通知发文字号": "共用"}
     rules = [[c.value for c in row] for row in template["等次规则"].iter_rows(min_row=2)]
     assert rules == [[1, "差", "差票率 > 1/3", None], [2, "一般", "好评率 < 2/3", None],
                      [3, "好", "综合得分 >= 90", 0.3], [4, "较好", "综合得分 >= 80", None],
                      [5, "一般", "综合得分 >= 60", None], [6, "差", None, None]]
     keys = [r[0].value for r in template["会议信息"].iter_rows(min_row=2)]
-    assert keys == ["会议名称", "年度", "会议日期", "主办单位", "发文字号", "整改期限（天）", "联系人", "联系电话"]
+    assert keys == ["会议名称", "年度", "会议日期", "主办单位", "发文字号", "通报发文字号", "整改期限（天）", "联系人", "联系电话"]
     assert template["述职人"].max_row == 1 and template["评议票"].max_row == 1  # example-free body
 
 

@@ -44,10 +44,22 @@ def test_bad_mode_and_email():
 
 def test_ballot_header_must_match_reporters_and_items():
     s = sheets(TWO)
-    s["评议票"][0][4] = "02 王五"
+    s["评议票"][0][4] = "09 王五"     # neither 编号 nor 姓名 of 02 乙
     issues = issues_of(s)
     assert at(issues, "BALLOT_HEADER_UNKNOWN_REPORTER") == [("评议票", "E1")]
-    assert ("评议票", "1") in at(issues, "BALLOT_HEADER_MISSING")  # row 1, the header
+    assert at(issues, "BALLOT_HEADER_MISSING") == [("评议票", "1")]  # once for 02 乙, at row 1
+    assert "对不上的述职人（E1）" in [i for i in issues if i.code == "BALLOT_HEADER_MISSING"][0].message
+
+
+def test_a_changed_name_is_reported_once_at_the_header():
+    # 述职人 says 02 乙, the header still 02 王五: same 编号, another 姓名 -> one error at E1,
+    # naming 述职人 row 3 and the 2 typed cells under it (E3 好, E4 差); no cell-by-cell cascade.
+    s = sheets(TWO, ballots=[[1, None, None, "好", "好"], [2, None, None, "较好", "差"]])
+    s["评议票"][0][4] = "02 王五"
+    issues = issues_of(s)
+    assert codes(issues) == ["BALLOT_HEADER_REPORTER_CHANGED"]
+    assert at(issues, "BALLOT_HEADER_REPORTER_CHANGED") == [("评议票", "E1")]
+    assert "第3行" in issues[0].message and "2 个评价" in issues[0].message
 
 
 def test_unknown_item_and_unprepared_sheet():

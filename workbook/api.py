@@ -13,6 +13,8 @@ from .steps.follow_up import (CarryRun, LedgerMergeRun, LedgerSplitRun, Progress
                               run_ledger_split, run_progress)
 from .steps.mailing import MailPlan, SendResult, mail_password, plan_mail, send_planned, write_drafts
 from .steps.setup import DemoRun, new_workbook, run_demo
+from .steps.totals import (PrepareTotalsRun, TotalsCompareRun, books_in_totals_mode, new_demo_totals,
+                           run_compare_totals, run_prepare_totals, write_totals_copy)
 
 __all__ = [
     "errors_in", "log_tool_values", "output_dir", "rows_region", "write_json",
@@ -25,4 +27,6 @@ __all__ = [
     "MailPlan", "SendResult", "mail_password", "plan_mail", "send_planned", "write_drafts",
     "DemoRun", "new_workbook", "run_demo",
     "BundleRun", "build_bundle",
+    "PrepareTotalsRun", "TotalsCompareRun", "books_in_totals_mode", "new_demo_totals", "run_compare_totals",
+    "run_prepare_totals", "write_totals_copy",
 ]

@@ -20,9 +20,135 @@ import typer
 from .errors import ShupingError
 from .issues import Issue, has_errors, issues_to_json, render_issue, summary_line
 
+try:   # typer vendors click since 0.16; before, it used click itself
+    from typer._click import exceptions as _click_errors
+except ImportError:  # pragma: no cover - older typer
+    from click import exceptions as _click_errors  # type: ignore[no-redef]
+
+from typer.core import TyperGroup
+
+
+def _usage_line(ctx) -> str:
+    """click's "Usage: shuping check [OPTIONS] {path}" in Chinese."""
+    if ctx is None:
+        return "用法：shuping 命令 [参数]…"
+    return ctx.get_usage().strip()
+
+
+def _param_words(param, hint: str | None = None) -> str:
+    """A parameter as the clerk knows it: --out / PATH（工作簿文件（.xlsx））."""
+    if param is None:
+        return (hint if isinstance(hint, str) else "/".join(hint or ())) or "参数"
+    opts = [o for o in getattr(param, "opts", ()) if o.startswith("-")]
+    name = "/".join(opts) if opts else (getattr(param, "metavar", None) or (param.name or "").upper())
+    help_text = getattr(param, "help", None)
+    return f"{name}（{help_text}）" if help_text else name
+
+
+def usage_message(exc) -> str:
+    """The Chinese sentence for one of click's usage errors (never its English text)."""
+    import difflib
+    import re
+
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, _click_errors.MissingParameter):
+        kind = "选项" if getattr(exc.param, "opts", None) and exc.param.opts[0].startswith("-") else "参数"
+        return f"缺少{kind} {_param_words(exc.param, exc.param_hint)}"
+    if isinstance(exc, _click_errors.NoSuchOption):
+        text = f"没有“{exc.option_name}”这个选项"
+        if exc.possibilities:
+            text += f"，是不是 {' / '.join(sorted(exc.possibilities))}？"
+        return text
+    if isinstance(exc, _click_errors.BadOptionUsage):
+        if "requires an argument" in exc.message:
+            return f"选项“{exc.option_name}”后面要跟一个值"
+        return f"选项“{exc.option_name}”用法有误"
+    if isinstance(exc, _click_errors.BadParameter):
+        found = re.findall(r"'([^']*)'", exc.message or "")
+        typed = f"“{found[0]}”" if found else ""
+        return f"{_param_words(exc.param, exc.param_hint)} 的值{typed}无效"
+    message = exc.message if isinstance(exc.message, str) else ""
+    command = re.match(r"No such command '([^']*)'", message)
+    if command:
+        names = list(ctx.command.list_commands(ctx)) if ctx is not None else []
+        close = difflib.get_close_matches(command.group(1), names, n=1)
+        return (f"没有“{command.group(1)}”这个命令" + (f"，是不是 {close[0]}？" if close else "。")
+                + (f"可用的命令：{'、'.join(names)}" if names else ""))
+    extra = re.match(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", message)
+    if extra:
+        return f"多余的参数：{extra.group(1)}（路径中有空格时请加引号）"
+    if message.startswith("Missing command"):
+        names = list(ctx.command.list_commands(ctx)) if ctx is not None else []
+        return "缺少命令" + (f"，应为 {'、'.join(names)} 之一" if names else "")
+    return "命令用法有误"
+
+
+_HELP_WORDS = {"Options": "选项", "Arguments": "参数", "Commands": "命令",
+               "Show this message and exit.": "显示本说明并退出。", "[required]": "[必填]",
+               "required": "必填", "[OPTIONS]": "[选项]", "COMMAND [ARGS]...": "命令 [参数]…"}
+
+
+def _help_formatter_class(base):
+    """click's help formatter with its English words (Usage, Options, …) in Chinese."""
+    class ChineseHelpFormatter(base):
+        def write_usage(self, prog, args="", prefix=None):
+            for english, chinese in _HELP_WORDS.items():
+                args = args.replace(english, chinese)
+            super().write_usage(prog, args, "用法：" if prefix is None else prefix)
+
+        def write_heading(self, heading):
+            super().write_heading(_HELP_WORDS.get(heading, heading))
+
+        def write_dl(self, rows, *more, **options):
+            def words(text):
+                for english, chinese in _HELP_WORDS.items():
+                    text = text.replace(english, chinese)
+                return text
+            super().write_dl([(first, words(second)) for first, second in rows], *more, **options)
+    return ChineseHelpFormatter
+
+
+try:   # every Context of this process (the group's and its commands') formats help in Chinese
+    from typer._click import core as _click_core
+except ImportError:  # pragma: no cover - older typer
+    from click import core as _click_core  # type: ignore[no-redef]
+if not getattr(_click_core.Context.formatter_class, "shuping", False):
+    _click_core.Context.formatter_class = _help_formatter_class(_click_core.Context.formatter_class)
+    _click_core.Context.formatter_class.shuping = True
+
+
+class ShupingGroup(TyperGroup):
+    """The command line's own errors (missing argument, unknown option or command, a bad
+    value) in Chinese, exit 2 — whatever called the group (`main()`, a test runner)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args=args, prog_name="shuping", complete_var=complete_var,
+                                standalone_mode=False, **extra)
+        except _click_errors.NoArgsIsHelpError as exc:
+            sys.stdout.write(exc.ctx.get_help() + "\n") if exc.ctx else None
+            sys.exit(2)
+        except _click_errors.UsageError as exc:
+            ctx = getattr(exc, "ctx", None)
+            command = ctx.command_path if ctx is not None else "shuping"
+            message = usage_message(exc)
+            sys.stderr.write(f"{_usage_line(ctx)}\n错误：{message}{'' if message[-1] in '。？' else '。'}\n"
+                             f"运行 {command} --help 查看说明和示例。\n")
+            sys.exit(2)
+        except _click_errors.Abort:
+            sys.stderr.write("已取消，未做任何改动。\n")
+            sys.exit(1)
+        except _click_errors.ClickException as exc:   # pragma: no cover - no command raises one
+            sys.stderr.write(f"错误：命令无法执行（{type(exc).__name__}）。\n")
+            sys.exit(exc.exit_code)
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-    help="述评（shuping）：述职评议会的检查、计票、排名与等次。\n\n例：shuping demo",
+    cls=ShupingGroup, add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+    help="述评（shuping）：述职评议会的检查、计票、排名与等次。\n\n示例：shuping demo",
 )
 
 WorkbookPath = Annotated[Path, typer.Argument(help="工作簿文件（.xlsx）", show_default=False)]
@@ -119,14 +245,16 @@ def guarded(command: Callable) -> Callable:
 @guarded
 def new(path: WorkbookPath,
         demo: Annotated[bool, typer.Option("--demo", help="填入一次完整的示例会议（11位述职人、约150张票）")] = False,
-        force: Force = False) -> None:
+        force: Force = False,
+        demo_totals: Annotated[bool, typer.Option("--demo-totals", help="示例会议按唱票汇总录入（计票录入表）")] = False,
+        ) -> None:
     """生成空白的述职评议工作簿模板（或 --demo 示例）。
 
-    例：shuping new 2024述职评议.xlsx
+    示例：shuping new 2024述职评议.xlsx
     """
-    from .api import new_workbook
+    from .api import new_demo_totals, new_workbook
 
-    written = new_workbook(path, demo=demo, force=force)
+    written = new_demo_totals(path, force=force) if demo_totals else new_workbook(path, demo=demo, force=force)
     _stdout_console().print(f"已生成：{written}")
 
 
@@ -136,16 +264,18 @@ def check(path: WorkbookPath,
           as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出问题清单")] = False) -> None:
     """检查工作簿，一次列出所有问题（不修改工作簿）。
 
-    例：shuping check 2024述职评议.xlsx --json
+    示例：shuping check 2024述职评议.xlsx --json
     """
     from .api import check_workbook
+    from .totals import count_mode, mode_sentence
 
-    _, issues = check_workbook(path)
+    book, issues = check_workbook(path)
     if as_json:
-        emit_json(issues_to_json(issues))
+        emit_json({**issues_to_json(issues), "mode": count_mode(book)})
     else:
         console = _stdout_console()
         print_issues(issues, console)
+        console.print(mode_sentence(book))
         console.print(summary_line(issues))
     raise typer.Exit(1 if has_errors(issues) else 0)
 
@@ -168,10 +298,13 @@ def print_ranking(result, console) -> None:
 
 @app.command(name="tally")
 @guarded
-def tally_command(path: WorkbookPath, out: OutDir = None, json_out: JsonOut = None) -> None:
+def tally_command(path: WorkbookPath, out: OutDir = None, json_out: JsonOut = None,
+                  totals_out: Annotated[Optional[Path], typer.Option(
+                      "--totals-out", help="另存一份按唱票汇总录入的副本（计票录入表），用于两种录入方式互相核对")] = None,
+                  ) -> None:
     """计票：统计各项评价、好评率、综合得分、排名和等次，写出计票汇总表（不修改工作簿）。
 
-    例：shuping tally 2024述职评议.xlsx -o 结果 --json 结果.json
+    示例：shuping tally 2024述职评议.xlsx -o 结果 --json 结果.json
     """
     from .api import run_tally
 
@@ -184,6 +317,10 @@ def tally_command(path: WorkbookPath, out: OutDir = None, json_out: JsonOut = No
             print_issues(run.issues)
             _stderr_console().print("[red]工作簿中有错误，未计票。[/]" + summary_line(run.issues))
         raise typer.Exit(1)
+    if totals_out is not None:
+        from .api import write_totals_copy
+
+        run.outputs.append(write_totals_copy(path, run.result, totals_out))
     if only_json:
         emit_json(run.json)
         raise typer.Exit(0)
@@ -191,20 +328,42 @@ def tally_command(path: WorkbookPath, out: OutDir = None, json_out: JsonOut = No
     print_ranking(run.result, console)
     if run.issues:
         print_issues(run.issues, console)
+    for line in tally_warnings(run.result, run.issues):
+        console.print(f"[yellow]注意：[/]{line}")
     for output in run.outputs:
         console.print(f"已写出：{output}")
 
 
+def tally_warnings(result, issues: Sequence[Issue]) -> list[str]:
+    """What a count that went through still asks of the clerk, in one line each."""
+    from .schema import UNGRADED
+
+    lines = []
+    ungraded = [r.reporter.label for r in result.reporters if not r.graded]
+    if ungraded:
+        lines.append(f"{'、'.join(ungraded)}没有有效评价票，{UNGRADED}（计票汇总表、结果通报表和通报中都写“{UNGRADED}”）。")
+    follow_up = [i for i in issues if i.code == "TALLY_FOLLOW_UP_ERRORS"]
+    if follow_up:
+        lines.append(follow_up[0].message)
+    return lines
+
+
 @app.command()
 @guarded
-def prepare(path: WorkbookPath) -> None:
+def prepare(path: WorkbookPath,
+            totals: Annotated[bool, typer.Option("--totals", help="生成“计票录入”表（唱票汇总录入，按类别录入各项票数）")] = False,
+            ) -> None:
     """按“述职人 × 评议项目”生成评议票表头（第 1–2 行）；已录入的票只追加、不移动。
 
-    修改前在工作簿旁留一份带时间的备份。例：shuping prepare 2024述职评议.xlsx
+    修改前在工作簿旁留一份带时间的备份。
+
+    示例：shuping prepare 2024述职评议.xlsx
     """
     from .api import run_prepare
     from .prepare import describe_plan
 
+    if totals:
+        return prepare_totals(path)
     console = _stdout_console()
     with _stderr_console().status("正在检查工作簿…") as status:
         run = run_prepare(path, progress=status.update)
@@ -218,6 +377,24 @@ def prepare(path: WorkbookPath) -> None:
             console.print(line)
     if not run.edit.changed:
         console.print("评议票表头已是最新，工作簿未做任何改动。")
+        return
+    print_edit(run.edit, console)
+
+
+def prepare_totals(path: Path) -> None:
+    """`prepare --totals`: lay out 计票录入."""
+    from .api import run_prepare_totals
+
+    console = _stdout_console()
+    with _stderr_console().status("正在检查工作簿…") as status:
+        run = run_prepare_totals(path, progress=status.update)
+    if run.refused:
+        print_issues(run.issues)
+        _stderr_console().print("[red]未生成计票录入表，工作簿未做任何改动。[/]请按上表处理后再运行。")
+        raise typer.Exit(1)
+    console.print(f"“计票录入”：{run.blocks} 个评议人类别，每类 {run.rows // max(run.blocks, 1)} 行（述职人 × 评议项目）")
+    if run.edit is None or not run.edit.changed:
+        console.print("计票录入表已是最新，工作簿未做任何改动。")
         return
     print_edit(run.edit, console)
 
@@ -279,10 +456,12 @@ def compare(first: Annotated[Path, typer.Argument(help="第一人录入的工作
             as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出差异")] = False) -> None:
     """双人录入比对：逐格列出两份“评议票”的不同之处；完全一致才返回 0（不修改任何文件）。
 
-    例：shuping compare 录入甲.xlsx 录入乙.xlsx
+    示例：shuping compare 录入甲.xlsx 录入乙.xlsx
     """
-    from .api import run_compare
+    from .api import books_in_totals_mode, run_compare
 
+    if books_in_totals_mode(first, second):
+        return compare_totals_command(first, second, as_json)
     run = run_compare(first, second)
     if run.comparison is None:
         if as_json:
@@ -296,6 +475,39 @@ def compare(first: Annotated[Path, typer.Argument(help="第一人录入的工作
     else:
         print_comparison(run.comparison, first, second, _stdout_console())
     raise typer.Exit(0 if run.comparison.identical else 1)
+
+
+def compare_totals_command(first: Path, second: Path, as_json: bool) -> None:
+    """`compare` of two workbooks entered as 唱票 totals: every figure where they differ."""
+    from .api import run_compare_totals
+
+    run = run_compare_totals(first, second)
+    if as_json:
+        emit_json({"identical": run.identical, "mode": "totals", "forms_compared": 0,
+                   "cells_compared": run.cells_compared, "columns_only_a": [], "columns_only_b": [],
+                   "differences": [{"category": d.category, "ballot_id": "", "what": d.what,
+                                    "a": {"cell": d.source_a.cell, "typed": d.typed_a},
+                                    "b": {"cell": d.source_b.cell, "typed": d.typed_b}} for d in run.differences],
+                   "only_a": run.only_a, "only_b": run.only_b})
+    else:
+        from rich.table import Table
+
+        console = _stdout_console()
+        if run.differences:
+            table = Table(header_style="bold", box=None, pad_edge=False)
+            for header in ("评议人类别", "述职人／项目／票数", "A 单元格", "A 录入", "B 单元格", "B 录入"):
+                table.add_column(header, overflow="fold")
+            for d in run.differences:
+                table.add_row(d.category, d.what, d.source_a.cell, d.typed_a, d.source_b.cell, d.typed_b)
+            console.print(table)
+        for what in run.only_a:
+            console.print(f"只在 A 中：{what}")
+        for what in run.only_b:
+            console.print(f"只在 B 中：{what}")
+        console.print(f"A = {first}\nB = {second}")
+        console.print(f"唱票汇总录入比对了 {run.cells_compared} 个格：{len(run.differences)} 处不一致。"
+                      + ("两份录入完全一致。" if run.identical else "请对照计票板逐条核对改正。"))
+    raise typer.Exit(0 if run.identical else 1)
 
 
 def verify_lines(run) -> list[str]:
@@ -324,7 +536,7 @@ def verify(path: WorkbookPath,
            as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出核验结果")] = False) -> None:
     """核验：重算指纹，确认结果文件仍与评议票相符（不修改任何文件）。
 
-    例：shuping verify 2024述职评议.xlsx 2024述职评议_成果/计票结果.json
+    示例：shuping verify 2024述职评议.xlsx 2024述职评议_成果/计票结果.json
     """
     from .api import run_verify
 
@@ -348,7 +560,7 @@ def verify(path: WorkbookPath,
 def forms(path: WorkbookPath, out: OutDir = None) -> None:
     """生成会上发放的纸质评议表（每个评议人类别一张），A4 打印即用（不修改工作簿）。
 
-    例：shuping forms 2024述职评议.xlsx
+    示例：shuping forms 2024述职评议.xlsx
     """
     from .api import run_forms
 
@@ -387,7 +599,7 @@ def notices(path: WorkbookPath, out: OutDir = None,
     """生成给每位述职人的反馈意见（公文格式）和结果通报，按单位分文件夹并打包（不修改工作簿）。
 
     工作簿旁放一份“通知模板.docx”/“通报模板.docx”即可替换内置模板。
-    例：shuping notices 2024述职评议.xlsx --date 2024-01-25 --mark 内部资料
+    示例：shuping notices 2024述职评议.xlsx --date 2024-01-25 --mark 内部资料
     """
     from .api import run_notices
 
@@ -398,6 +610,7 @@ def notices(path: WorkbookPath, out: OutDir = None,
         _stderr_console().print("[red]工作簿中有错误，未生成通知。[/]" + summary_line(run.issues))
         raise typer.Exit(1)
     console = _stdout_console()
+    print_review(run.review, console)
     console.print(f"反馈意见 {len(run.notices)} 份：{run.notices[0].parent}")
     console.print(f"结果通报：{run.bulletin}")
     console.print(f"模板：通知 {run.templates.get('notice')}；通报 {run.templates.get('bulletin')}")
@@ -406,6 +619,18 @@ def notices(path: WorkbookPath, out: OutDir = None,
     elif run.pdf_note:
         console.print(f"[yellow]提示：[/]{run.pdf_note}")
     console.print(f"按单位分发：{len(run.units)} 个文件夹（{run.units[0].parent}），打包：{run.archive}")
+
+
+def print_review(doubts, console, limit: int = 0) -> None:
+    """The pre-issue review (review.py), short and grouped per reporter."""
+    from .review import review_lines
+
+    if not doubts:
+        console.print("发文前核对：未发现疑点。")
+        return
+    console.print(f"[yellow]发文前核对：[/]{len(doubts)} 处需要核对后再印发——")
+    for line in review_lines(doubts, limit):
+        console.print(f"  · {line}", markup=False)
 
 
 def print_progress(progress, console) -> None:
@@ -443,7 +668,7 @@ def progress(path: WorkbookPath, out: OutDir = None,
              ) -> None:
     """整改进度：按述职人、按方面统计整改状态和逾期事项，生成“发现问题X个，X%已整改完毕”的表述（不修改工作簿）。
 
-    例：shuping progress 2024述职评议.xlsx --as-of 2024-07-01
+    示例：shuping progress 2024述职评议.xlsx --as-of 2024-07-01
     """
     from .api import run_progress
 
@@ -493,7 +718,7 @@ def mail(path: WorkbookPath,
          ) -> None:
     """按“邮件设置”把每位述职人自己的反馈意见发给本人，把计票汇总表和结果通报发给领导抄送；同一封邮件不会重复发送。
 
-    例：shuping mail 2024述职评议.xlsx --dry-run
+    示例：shuping mail 2024述职评议.xlsx --dry-run
     """
     from .api import mail_password, plan_mail, send_planned, write_drafts
     from .mail import DECISION_WORDS, SKIP_CHANGED, SKIP_IN_DOUBT, SKIP_PROBLEM
@@ -506,6 +731,7 @@ def mail(path: WorkbookPath,
     for made in plan.made:
         console.print(f"已重新生成：{made}（原有文件缺失或早于工作簿）")
     print_mail_preview(plan, console)
+    print_review(plan.review, console)
     held = [m for m in plan.messages if plan.decisions[m.key] in (SKIP_CHANGED, SKIP_IN_DOUBT, SKIP_PROBLEM)]
     for message in held:
         decision = plan.decisions[message.key]
@@ -537,7 +763,7 @@ def mail(path: WorkbookPath,
     raise typer.Exit(0 if sent == len(results) and not held else 1)
 
 
-addin_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Excel 功能区加载项：生成、安装、卸载。")
+addin_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Excel 功能区加载项：生成、安装、卸载。\n\n示例：shuping addin build -o .")
 app.add_typer(addin_app, name="addin")
 
 
@@ -545,7 +771,10 @@ app.add_typer(addin_app, name="addin")
 @guarded
 def addin_build(out: Annotated[Optional[Path], typer.Option("-o", "--out", help="输出文件夹（默认当前文件夹）")] = None
                 ) -> None:
-    """生成 Excel 加载项 shuping.xlam（“述职评议”选项卡，每个按钮调用 macros_py 中同名的函数）。"""
+    """生成 Excel 加载项 shuping.xlam（“述职评议”选项卡，每个按钮调用 macros_py 中同名的函数）。
+
+    示例：shuping addin build -o .
+    """
     from addin.build import build
 
     from .errors import OutputError
@@ -560,7 +789,10 @@ def addin_build(out: Annotated[Optional[Path], typer.Option("-o", "--out", help=
 @addin_app.command("install")
 @guarded
 def addin_install() -> None:
-    """为当前用户安装加载项（Excel 启动时自动加载），并让 xlwings 使用本机的这个 Python。"""
+    """为当前用户安装加载项（Excel 启动时自动加载），并让 xlwings 使用本机的这个 Python。
+
+    示例：shuping addin install
+    """
     import tempfile
 
     from addin.build import build
@@ -584,7 +816,10 @@ def addin_install() -> None:
 @addin_app.command("uninstall")
 @guarded
 def addin_uninstall() -> None:
-    """卸载加载项，并去掉 xlwings 配置中指向本机 Python 的那一行。"""
+    """卸载加载项，并去掉 xlwings 配置中指向本机 Python 的那一行。
+
+    示例：shuping addin uninstall
+    """
     from addin.install import plan_install, uninstall
 
     done = uninstall(plan_install())
@@ -623,7 +858,7 @@ def bundle(platform: Annotated[str, typer.Option("--platform", help="win_amd64�
 
 
 ledger_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
-                         help="整改台账：分发给各单位填报，收回后合并。")
+                         help="整改台账：分发给各单位填报，收回后合并。\n\n示例：shuping ledger split 2024述职评议.xlsx")
 app.add_typer(ledger_app, name="ledger")
 
 
@@ -632,7 +867,7 @@ app.add_typer(ledger_app, name="ledger")
 def ledger_split(path: WorkbookPath, out: OutDir = None) -> None:
     """为每个单位生成只含本单位问题的整改台账（供单位填写整改措施、状态等；不修改工作簿）。
 
-    例：shuping ledger split 2024述职评议.xlsx
+    示例：shuping ledger split 2024述职评议.xlsx
     """
     from .api import run_ledger_split
 
@@ -651,7 +886,7 @@ def ledger_merge(path: WorkbookPath,
                  files: Annotated[list[Path], typer.Argument(help="各单位发回的整改台账", show_default=False)]) -> None:
     """合并各单位发回的整改台账：只采纳本单位的行、单位可填的栏目；与已录入内容不同的一律列出，不覆盖。
 
-    例：shuping ledger merge 2024述职评议.xlsx 回收/*.xlsx
+    示例：shuping ledger merge 2024述职评议.xlsx 回收/*.xlsx
     """
     from .api import run_ledger_merge
 
@@ -661,7 +896,7 @@ def ledger_merge(path: WorkbookPath,
     console = _stdout_console()
     plan = run.plan
     console.print(f"读取 {len(files)} 个文件（单位编号 {'、'.join(run.units)}）：更新 {len(plan.updates)} 格，"
-                  f"冲突 {len(plan.conflicts)} 处，未采纳 {len(plan.refused)} 行")
+                  f"冲突 {len(plan.conflicts)} 处，未采纳 {len(plan.refused) + len(plan.ignored)} 处")
     for conflict in plan.conflicts:
         console.print(f"冲突：{conflict.problem_id}“{conflict.field}”：整改清单为“{conflict.clerk}”，"
                       f"{conflict.file} 为“{conflict.unit}”——{conflict.why}")
@@ -678,26 +913,52 @@ def ledger_merge(path: WorkbookPath,
 @app.command()
 @guarded
 def carry(old: Annotated[Path, typer.Argument(help="上一年度的工作簿", show_default=False)],
-          new: Annotated[Path, typer.Argument(help="本年度的工作簿（写入其整改清单）", show_default=False)]) -> None:
+          new: Annotated[Path, typer.Argument(help="本年度的工作簿（写入其整改清单）", show_default=False)],
+          mapping: Annotated[Optional[list[str]], typer.Option(
+              "--map", help="党组织更名的单位：上年编号=本年编号（可重复，或用逗号分隔），如 --map 01=03")] = None,
+          ) -> None:
     """把上一年度未销号的整改事项结转到本年度工作簿的整改清单，原编号、时限和状态记入备注。
 
-    例：shuping carry 2023述职评议.xlsx 2024述职评议.xlsx
+    按党组织名称找到本年度的述职人（编号变了也跟着单位走）；找不到党组织的不结转并列出，
+    用 --map 上年编号=本年编号 指明后再运行一次即可（已结转的不会重复）。
+    示例：shuping carry 2023述职评议.xlsx 2024述职评议.xlsx --map 05=07
     """
     from .api import run_carry
+    from .errors import UsageError
 
+    pairs = {}
+    for item in mapping or []:
+        for part in item.replace("，", ",").split(","):
+            if not part.strip():
+                continue
+            left, sep, right = part.replace("＝", "=").partition("=")
+            if not sep or not left.strip() or not right.strip():
+                raise UsageError(f"--map 应写成 上年编号=本年编号，如 --map 01=03：{part}")
+            pairs[left.strip()] = right.strip()
     with _stderr_console().status("正在结转…") as status:
-        run = run_carry(old, new, progress=status.update)
+        run = run_carry(old, new, progress=status.update, mapping=pairs)
     stop_on(run.issues, "未结转，工作簿未做任何改动。")
     console = _stdout_console()
-    if not run.carried:
+    for line in run.moved:
+        console.print(f"按党组织对应：{line}", markup=False)
+    if run.carried:
+        console.print(f"已结转 {len(run.carried)} 项：{'、'.join(c.problem_id for c in run.carried[:8])}"
+                      + ("……" if len(run.carried) > 8 else ""))
+        print_edit(run.edit, console)
+    elif not run.held:
         console.print("上一年度没有需要结转的事项（或已结转过），工作簿未做任何改动。")
         return
-    console.print(f"已结转 {len(run.carried)} 项：{'、'.join(c.problem_id for c in run.carried[:8])}"
-                  + ("……" if len(run.carried) > 8 else ""))
-    print_edit(run.edit, console)
+    if run.held:
+        console.print(f"[yellow]未结转 {len(run.held)} 项[/]（本年度“述职人”中找不到其党组织；请核对党组织名称，"
+                      "或用 --map 上年编号=本年编号 指明后再运行一次）：")
+        for line in run.held:
+            console.print(f"  · {line}", markup=False)
+        if not run.carried:
+            console.print("工作簿未做任何改动。")
+        raise typer.Exit(1)
 
 
-comments_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="点评：从讲话稿导入点评。")
+comments_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="点评：从讲话稿导入点评。\n\n示例：shuping comments import 2024述职评议.xlsx 点评讲话.docx --dry-run")
 app.add_typer(comments_app, name="comments")
 
 
@@ -711,6 +972,11 @@ def describe_match(match) -> str:
     if match.how == "顺序":
         others = "、".join(f"{r.id} {r.name}" for r in match.candidates)
         line += f"，请核对：符合“{block.organization or block.name}”的有 {others}"
+    if match.spoken_name:
+        line += (f"\n  ⚠ 警告：讲话稿中的姓名“{match.spoken_name}”与述职人“{match.reporter.name}”不同，"
+                 f"请核对是否对应正确（“述职人”表或讲话稿有误时请改正）")
+    if match.unmasked:
+        line += f"\n  · 点评中 {match.unmasked} 处遮掩的姓名（如“**同志”）已换成“{match.reporter.name}同志”"
     return line
 
 
@@ -722,7 +988,7 @@ def comments_import(path: WorkbookPath,
                     reviewer: Annotated[str, typer.Option("--reviewer", help="填入“点评人”一栏")] = "") -> None:
     """把讲话稿中对每位述职人的点评（主要成绩、存在问题、希望要求）填入“点评”表；只新增，不改动已有行。
 
-    例：shuping comments import 2024述职评议.xlsx 点评讲话.docx --dry-run
+    示例：shuping comments import 2024述职评议.xlsx 点评讲话.docx --dry-run
     """
     from .api import run_import_comments
 
@@ -757,7 +1023,7 @@ def comments_import(path: WorkbookPath,
 def rectify(path: WorkbookPath) -> None:
     """按“点评”中的存在问题生成整改清单：每个问题一行，问题编号终身不变；只新增、不改动已录入的内容。
 
-    例：shuping rectify 2024述职评议.xlsx
+    示例：shuping rectify 2024述职评议.xlsx
     """
     from .api import run_rectify
 
@@ -786,7 +1052,7 @@ def rectify(path: WorkbookPath) -> None:
 def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹（默认 ./shuping-demo）")] = None) -> None:
     """演示：生成示例工作簿并依次运行现有的每一步，告诉你结果在哪里。
 
-    例：shuping demo 演示
+    示例：shuping demo 演示
     """
     from .api import run_demo
 
@@ -818,6 +1084,7 @@ def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹�
     if run.forms is not None and run.forms.output:
         console.print(f"8. 纸质评议表（每个评议人类别一张）：{run.forms.output}")
     if run.notices is not None and run.notices.notices:
+        print_review(run.notices.review, console, limit=5)
         console.print(f"9. 反馈意见 {len(run.notices.notices)} 份（公文格式）：{run.notices.notices[0].parent}")
         console.print(f"   结果通报：{run.notices.bulletin}；按单位分发：{run.notices.archive}")
         if run.notices.pdf_note:

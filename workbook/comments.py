@@ -171,6 +171,24 @@ class BlockMatch:
     reporter: Reporter | None
     how: str                  # "党组织" / "姓名" / "顺序" / "" when unmatched
     candidates: list[Reporter] = field(default_factory=list)
+    spoken_name: str = ""     # the name as spoken when it is not the 述职人's (a warning, never silent)
+    unmasked: int = 0         # masked names in the block's text replaced by the reporter's name
+
+
+_MASKED_PERSON = re.compile(r"(?P<surname>[\u4e00-\u9fff]?)(?P<mask>[*＊]+|×{2,}|某某|[Xx]{2,})(?=同志|书记)")
+
+
+def fill_masked_names(text: str, name: str) -> tuple[str, int]:
+    """"希望**同志…" -> "希望刘芳同志…", "刘**同志" -> "刘芳同志": a masked or placeholder
+    name where a person is meant (before 同志/书记) becomes the reporter's; (text, count)."""
+    if not text or not name:
+        return text, 0
+
+    def replace(match: re.Match) -> str:
+        surname = match["surname"]
+        return name if surname and surname == name[0] else surname + name
+
+    return _MASKED_PERSON.subn(replace, text)
 
 
 def _norm(text: str) -> str:
@@ -228,5 +246,7 @@ def match_blocks(blocks: Sequence[SpeechBlock], reporters: Sequence[Reporter]) -
             chosen, how = (after or free)[0], "顺序"
         taken.add(chosen.id)
         last = position[chosen.id]
-        matches.append(BlockMatch(block, chosen, how, candidates))
+        spoken = _norm(block.name)
+        differs = spoken if spoken and not _MASK.search(spoken) and spoken != _norm(chosen.name) else ""
+        matches.append(BlockMatch(block, chosen, how, candidates, differs))
     return matches

@@ -96,6 +96,7 @@ def demo_sheets(comments: bool = True) -> dict[str, list[list[Any]]]:
         S.SHEET_MEETING: [
             [S.MEETING_TITLE, title], [S.MEETING_YEAR, "2023"], [S.MEETING_DATE, _dt.date(2024, 1, 18)],
             [S.MEETING_ORGANIZER, "中共某某区委组织部"], [S.MEETING_DOC_NUMBER, "某组通〔2024〕5号"],
+            [S.MEETING_BULLETIN_NUMBER, "某组通〔2024〕6号"],
             [S.MEETING_DEADLINE_DAYS, 30], [S.MEETING_CONTACT, "周文静"], [S.MEETING_PHONE, "0771-5551234"],
         ],
         S.SHEET_REPORTERS: [

@@ -66,6 +66,10 @@ def ballot_lines(book: Book) -> list[str]:
 
 
 def ballots_fingerprint(book: Book) -> str:
+    if getattr(book, "totals", None) is not None:   # 唱票 totals: their figures (totals.totals_lines)
+        from .totals import totals_lines
+
+        return _digest(iter([_canonical({"scheme": SCHEME}), *totals_lines(book)]))
     return _digest(iter([_canonical({"scheme": SCHEME}), *ballot_lines(book)]))
 
 

@@ -25,6 +25,7 @@ class Meeting:
     contact: str = ""
     phone: str = ""
     typed_title: str = ""      # as typed (full-width brackets kept) for printed papers
+    bulletin_number: str = ""  # 通报发文字号: the bulletin's own number
 
     @property
     def shown_title(self) -> str:
@@ -75,6 +76,7 @@ class Params:
     bulletin_rates: bool = False
     notice_rank: bool = False
     bulletin_order: str = ""
+    notice_numbers: str = "共用"      # 通知发文字号: 共用 / 按单位编号
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,7 @@ class Book:
     adjudications: tuple[Adjudication, ...] = ()
     recheck: BallotSheet | None = None
     adjudicated: tuple = ()         # adjudicate.AppliedDecision, in 疑问票处理 order
+    totals: Any = None              # totals.TotalsSheet when 计票录入 holds 唱票 totals (issue #22)
 
     @property
     def overall_item(self) -> int | None:

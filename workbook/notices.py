@@ -27,6 +27,39 @@ def doc_number(text: str) -> str:
     return _YEAR_BRACKETS.sub(lambda m: f"〔{m.group(1)}〕", (text or "").strip())
 
 
+def numbered(text: str, serial: int) -> str:
+    """The k-th paper of one number: "某组通〔2025〕3号", 2 -> "某组通〔2025〕3-2号"."""
+    text = doc_number(text)
+    if not text:
+        return ""
+    match = re.search(r"(\d+)\s*号\s*$", text)
+    if match:
+        return f"{text[:match.end(1)]}-{serial}号"
+    return f"{text}-{serial}"
+
+
+def notice_number(book: Book, serial: int) -> str:
+    """The notice's 发文字号: one number for every unit (一文多发, the default), or one per
+    unit in 述职人 order when 参数设置 says 按单位编号."""
+    if book.params.notice_numbers == S.NOTICE_NUMBER_PER_UNIT and serial:
+        return numbered(book.meeting.doc_number, serial)
+    return doc_number(book.meeting.doc_number)
+
+
+def bulletin_number(book: Book) -> str:
+    """The bulletin's own 发文字号 (通报发文字号); without one, 发文字号 (the review says so)."""
+    return doc_number(book.meeting.bulletin_number or book.meeting.doc_number)
+
+
+def grade_text(r: ReporterResult) -> str:
+    """The grade as every paper prints it: 未评定 when there is none — also when the
+    reporter has no valid vote (no score), whatever a blank 条件 would give."""
+    return r.grade if r.grade and r.score_rounded is not None else NO_GRADE
+
+
+NO_GRADE = "未评定"
+
+
 def gongwen_date(value: Any) -> str:
     """GB/T 9704-2012 成文日期: Arabic numerals, no leading zeros: 2024年1月18日."""
     if isinstance(value, _dt.datetime):
@@ -80,7 +113,10 @@ def result_sentence(result: TallyResult, r: ReporterResult) -> str:
     name = r.reporter.name
     if r.score_rounded is None:
         return f"本次评议中，{name}同志没有有效评价票，未评定等次。"
-    text = f"经民主评议，{name}同志述职评议等次为“{r.grade}”"
+    if not r.grade:
+        text = f"经民主评议，{name}同志未评定等次"
+    else:
+        text = f"经民主评议，{name}同志述职评议等次为“{r.grade}”"
     if r.good_rate is not None:
         text += f"，好评率{percent(r.good_rate)}"
     text += f"，综合得分{format_fixed(r.score_rounded, places)}分"
@@ -118,25 +154,49 @@ def notice_context(result: TallyResult, r: ReporterResult, options: NoticeOption
         start = book.meeting.date.date() if isinstance(book.meeting.date, _dt.datetime) else book.meeting.date
         deadline_date = start + _dt.timedelta(days=book.meeting.deadline_days)
     deadline = gongwen_date(deadline_date) if deadline_date else ""
-    rectify = (f"请对照上述问题逐项制定整改措施，明确责任人和整改时限，于{deadline}前完成整改，"
-               f"并将整改情况书面报送{book.meeting.organizer or '主办单位'}。" if deadline else
-               f"请对照上述问题逐项制定整改措施，明确责任人和整改时限，按要求完成整改，"
-               f"并将整改情况书面报送{book.meeting.organizer or '主办单位'}。")
+    organ = book.meeting.organizer or "主办单位"
+    rectify_rows = _rectification_rows(book, reporter.id, problems, deadline)
+    rectify = ((f"请对照上述问题逐项制定整改措施，明确责任人和整改时限，于{deadline}前完成整改，"
+                f"并将整改情况书面报送{organ}。" if deadline else
+                f"请对照上述问题逐项制定整改措施，明确责任人和整改时限，按要求完成整改，"
+                f"并将整改情况书面报送{organ}。") if rectify_rows else "")
+    problem_lines = [f"{chinese_number(k)}是{_sentence(p)}" for k, p in enumerate(problems, start=1)]
+    # a section is printed only when it has something to say; headings are numbered as printed
+    present = {"result": True, "achievements": bool(achievements), "problems": bool(problem_lines),
+               "expectations": bool(expectations), "rectify": bool(rectify_rows)}
+    names = {"result": "评议结果", "achievements": "主要成绩", "problems": "存在的问题",
+             "expectations": "希望和要求", "rectify": "整改要求"}
+    headings, k = {}, 0
+    for key, shown in present.items():
+        if shown:
+            k += 1
+            headings[key] = f"{chinese_number(k)}、{names[key]}"
+        else:
+            headings[key] = ""
+    date = _common(book, options)['meeting_date'] or '近日'
+    if not comments:
+        follow = f"现将对{reporter.name}同志的评议结果反馈如下。"
+    elif rectify_rows:
+        follow = f"现将对{reporter.name}同志的评议意见反馈如下，请认真抓好整改落实。"
+    else:
+        follow = f"现将对{reporter.name}同志的评议意见反馈如下。本次评议未指出需要整改的问题，请继续保持。"
     return {
         **_common(book, options),
+        "doc_number": notice_number(book, copy_number),
         "copy_number": f"{copy_number:06d}" if options.copy_numbers and copy_number else "",
         "title": f"关于反馈{book.meeting.shown_title}评议意见的通知",
         "addressee": f"{reporter.organization}：",
         "reporter_name": reporter.name,
         "reporter_organization": reporter.organization,
-        "intro": (f"{_common(book, options)['meeting_date'] or '近日'}，{book.meeting.organizer or '我们'}召开"
-                  f"{book.meeting.shown_title}。现将对{reporter.name}同志的评议意见反馈如下，请认真抓好整改落实。"),
+        "grade": grade_text(r),
+        "intro": f"{date}，{book.meeting.organizer or '我们'}召开{book.meeting.shown_title}。{follow}",
+        "headings": headings,
         "result_text": result_sentence(result, r),
-        "achievements": achievements or ["（无）"],
-        "problems": [f"{chinese_number(k)}是{_sentence(p)}" for k, p in enumerate(problems, start=1)] or ["（无）"],
-        "expectations": expectations or ["（无）"],
+        "achievements": achievements,
+        "problems": problem_lines,
+        "expectations": expectations,
         "rectify_text": rectify,
-        "rectify_rows": _rectification_rows(book, reporter.id, problems, deadline),
+        "rectify_rows": rectify_rows,
     }
 
 
@@ -147,18 +207,22 @@ def bulletin_rows(result: TallyResult) -> list[dict[str, str]]:
     order = {g: k for k, g in enumerate(S.GRADES)}
     reporters = list(result.reporters)
     if params.bulletin_order == S.ORDER_BY_GRADE:
-        reporters.sort(key=lambda r: (order.get(r.grade or "", len(order)), r.index))
+        reporters.sort(key=lambda r: (order.get(grade_text(r), len(order)), r.index))
     return [{"n": str(k), "organization": r.reporter.organization, "name": r.reporter.name,
-             "grade": r.grade or "未评定", "rate": percent(r.good_rate) if params.bulletin_rates else ""}
+             "grade": grade_text(r), "rate": percent(r.good_rate) if params.bulletin_rates else ""}
             for k, r in enumerate(reporters, start=1)]
 
 
 def bulletin_context(result: TallyResult, options: NoticeOptions) -> dict[str, Any]:
     book = result.book
-    counts = {g: sum(r.grade == g for r in result.reporters) for g in S.GRADES}
+    counts = {g: sum(grade_text(r) == g for r in result.reporters) for g in S.GRADES}
     spread = "，".join(f"“{g}”等次{n}名" for g, n in counts.items() if n)
+    ungraded = sum(grade_text(r) == NO_GRADE for r in result.reporters)
+    if ungraded:
+        spread += f"{'，' if spread else ''}{ungraded}名未评定等次"
     return {
         **_common(book, options),
+        "doc_number": bulletin_number(book),
         "copy_number": "",
         "title": f"关于{book.meeting.shown_title}结果的通报",
         "addressee": "各有关单位：",

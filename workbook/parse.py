@@ -6,6 +6,8 @@ in validate.py.
 """
 from __future__ import annotations
 
+import datetime as _dt
+import re
 from fractions import Fraction
 from typing import Any, Callable, Iterator, Sequence
 
@@ -100,6 +102,69 @@ def _key_values(sheet: str, rows: Rows, keys: Sequence[str], issues: list[Issue]
     return values
 
 
+DATE_RANGE = (_dt.date(2000, 1, 1), _dt.date(2100, 12, 31))
+DEADLINE_RANGE = (1, 3650)
+_DATE_SPELLINGS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"), re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+)
+DATE_HINT = "请填写日期，如 2024-01-18、2024/1/18、2024年1月18日 或 2024.1.18"
+
+
+def parse_date_text(text: str) -> _dt.date | None:
+    """2024-01-18, 2024/1/18, 2024.1.18, 2024年1月18日 (spaces ignored); None if none of these."""
+    text = "".join(clean_text(text).split())
+    for spelling in _DATE_SPELLINGS:
+        match = spelling.match(text)
+        if match:
+            try:
+                return _dt.date(*(int(g) for g in match.groups()))
+            except ValueError:
+                return None
+    return None
+
+
+def meeting_date(raw: Any) -> tuple[_dt.date | None, str]:
+    """会议日期: (the date, "") or (None, the problem in Chinese); blank is (None, "")."""
+    if is_blank(raw):
+        return None, ""
+    if isinstance(raw, _dt.datetime):
+        day: _dt.date | None = raw.date()
+    elif isinstance(raw, _dt.date):
+        day = raw
+    elif isinstance(raw, str):
+        day = parse_date_text(raw)
+        if day is None:
+            return None, f"会议日期“{shown(raw)}”不是日期。{DATE_HINT}"
+    else:
+        return None, f"会议日期“{shown(raw)}”是一个数，不是日期。{DATE_HINT}"
+    low, high = DATE_RANGE
+    if not low <= day <= high:
+        return None, (f"会议日期“{day.isoformat()}”不在 {low.year}—{high.year} 年之间，可能是输入错误，"
+                      f"请核对")
+    return day, ""
+
+
+def deadline_days(raw: Any) -> tuple[int | None, str]:
+    """整改期限（天）: a whole number of days, 1-3650; (None, problem) otherwise."""
+    if is_blank(raw):
+        return None, ""
+    low, high = DEADLINE_RANGE
+    text = shown(raw)
+    try:
+        days = to_count(raw)
+    except ValueError:
+        days = None
+    if days is not None and low <= days <= high:
+        return days, ""
+    if isinstance(raw, (_dt.date, _dt.datetime)) or (
+            days is not None and len(str(days)) == 8 and parse_date_text(f"{str(days)[:4]}-{str(days)[4:6]}-"
+                                                                         f"{str(days)[6:]}")):
+        return None, (f"整改期限（天）“{text}”看起来是一个日期；这里应填天数（如 60 表示会后 60 天内完成），"
+                      f"不是截止日期")
+    return None, f"整改期限（天）应为 {low}～{high} 的整数天数，实际是“{text}”"
+
+
 def parse_meeting(rows: Rows) -> tuple[Meeting, list[Issue]]:
     issues: list[Issue] = []
     values = _key_values(S.SHEET_MEETING, rows, S.MEETING_KEYS, issues)
@@ -110,20 +175,24 @@ def parse_meeting(rows: Rows) -> tuple[Meeting, list[Issue]]:
     deadline = None
     if S.MEETING_DEADLINE_DAYS in values:
         raw, source = values[S.MEETING_DEADLINE_DAYS]
-        try:
-            deadline = to_count(raw)
-        except ValueError:
-            issues.append(error("MEETING_BAD_DEADLINE", source,
-                                f"整改期限（天）应为整数天数，实际是“{clean_text(raw)}”", found=clean_text(raw)))
+        deadline, problem = deadline_days(raw)
+        if problem:
+            issues.append(error("MEETING_BAD_DEADLINE", source, problem, found=shown(raw)))
+    date = None
+    if S.MEETING_DATE in values:
+        raw, source = values[S.MEETING_DATE]
+        date, problem = meeting_date(raw)
+        if problem:
+            issues.append(error("MEETING_BAD_DATE", source, problem, found=shown(raw)))
     if not text(S.MEETING_TITLE):
         issues.append(warning("MEETING_TITLE_MISSING", Source(S.SHEET_MEETING, None, None),
                               "会议名称未填写，通知和通报中将缺少会议名称"))
-    date = values.get(S.MEETING_DATE, (None, None))[0]
     return Meeting(
         title=text(S.MEETING_TITLE), year=text(S.MEETING_YEAR),
         typed_title=str(values.get(S.MEETING_TITLE, (None, None))[0] or "").strip(" \t\r\n\u3000"),
-        date=date if not isinstance(date, str) else clean_text(date) or None,
+        date=date,
         organizer=text(S.MEETING_ORGANIZER), doc_number=text(S.MEETING_DOC_NUMBER),
+        bulletin_number=text(S.MEETING_BULLETIN_NUMBER),
         deadline_days=deadline, contact=text(S.MEETING_CONTACT), phone=text(S.MEETING_PHONE),
     ), issues
 
@@ -157,6 +226,9 @@ def parse_params(rows: Rows) -> tuple[Params, list[Issue]]:
     got: dict[str, Any] = {}
     for name in names:
         if name not in values or is_blank(values[name][0]):
+            if name in S.PARAM_OPTIONAL:
+                got[name] = defaults[name]
+                continue
             issues.append(warning("PARAM_MISSING", Source(S.SHEET_PARAMS, None, None),
                                   f"参数“{name}”未填写，按默认值 {defaults[name]} 计算", param=name))
             got[name] = defaults[name]
@@ -202,6 +274,7 @@ def parse_params(rows: Rows) -> tuple[Params, list[Issue]]:
         bulletin_rates=got.get(S.PARAM_BULLETIN_RATES, defaults[S.PARAM_BULLETIN_RATES]) == S.YES,
         notice_rank=got.get(S.PARAM_NOTICE_RANK, defaults[S.PARAM_NOTICE_RANK]) == S.YES,
         bulletin_order=str(got.get(S.PARAM_BULLETIN_ORDER, defaults[S.PARAM_BULLETIN_ORDER])),
+        notice_numbers=str(got.get(S.PARAM_NOTICE_NUMBERS, defaults[S.PARAM_NOTICE_NUMBERS])),
     ), issues
 
 
@@ -315,7 +388,7 @@ def parse_rules(rows: Rows) -> tuple[list[Rule], list[Issue]]:
             condition = parse_condition(text)
         except ConditionError as exc:
             condition_ok = False
-            issues.append(error("RULE_BAD_CONDITION", source.at(2), f"条件“{text}”有误：{exc.message}",
+            issues.append(error("RULE_BAD_CONDITION", source.at(2), f"条件“{shown(text, 60)}”有误：{exc.message}",
                                 position=exc.position, found=text))
         cap = None
         try:
@@ -377,12 +450,56 @@ def label_key(text: str) -> str:
     return "".join(clean_text(text).split())
 
 
+def _label_parts(label: str) -> tuple[str, str]:
+    """"03 王五" -> ("03", "王五")."""
+    parts = clean_text(label).split(None, 1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (parts[0] if parts else "", "")
+
+
+def _pair_unknown_labels(groups: list[tuple[int, str]], labels: dict[str, int],
+                         reporters: Sequence[Reporter]) -> dict[int, tuple[int, str]]:
+    """Header labels that match no reporter exactly, paired with the reporter they most
+    likely were: {label column: (reporter index, how)}; how is "zeros" (Excel made 01 into
+    1), "name" (same 编号, another 姓名) or "id" (same 姓名, another 编号). Only pairs that
+    are unique on both sides: a cascade is then reported once, at its cause."""
+    matched = {labels[label_key(label)] for _, label in groups if label_key(label) in labels}
+    free = [r for r in range(len(reporters)) if r not in matched and reporters[r].id]
+    pairs: dict[int, tuple[int, str]] = {}
+    taken: set[int] = set()
+    for how in ("zeros", "name", "id"):
+        for col, label in groups:
+            if label_key(label) in labels or col in pairs:
+                continue
+            rid, name = _label_parts(label)
+            name_key = "".join(name.split())
+
+            def fits(r: int) -> bool:
+                reporter = reporters[r]
+                same_name = "".join(reporter.name.split()) == name_key
+                if how == "zeros":
+                    return same_name and reporter.id != rid and reporter.id.lstrip("0") == rid.lstrip("0")
+                if how == "name":
+                    return reporter.id == rid and not same_name
+                return same_name and reporter.id != rid
+            found = [r for r in free if r not in taken and fits(r)]
+            if len(found) == 1:
+                pairs[col] = (found[0], how)
+                taken.add(found[0])
+    return pairs
+
+
 def map_ballot_columns(sheet: str, rows: Rows, reporters: Sequence[Reporter],
-                       items: Sequence[Item]) -> tuple[dict[int, tuple[int, int]], list[Issue]]:
+                       items: Sequence[Item], loose: bool = False,
+                       orphans: set[int] | None = None) -> tuple[dict[int, tuple[int, int]], list[Issue]]:
     """Read rows 1-2 of 评议票: {sheet column: (reporter index, item index)}.
 
     Columns are found by their labels, not by position, so a late reporter or item
     appended at the right end (TEMPLATE.md section 2) reads correctly.
+    With `loose` (reading the forms, never laying the header out), a label that matches
+    no reporter but plainly was one (01 typed as 1 in 述职人, a changed 姓名) is reported
+    once at its cause, with the number of typed cells it holds, and its columns are read
+    as that reporter's (the error keeps them from being counted); the columns under a
+    label that matches nobody go to `orphans`, reported once at the label.
     """
     issues: list[Issue] = []
     top = rows[0] if rows else []
@@ -400,16 +517,53 @@ def map_ballot_columns(sheet: str, rows: Rows, reporters: Sequence[Reporter],
     mapping: dict[int, tuple[int, int]] = {}
     seen: dict[tuple[int, int], int] = {}
     width = max(len(top), len(second))
+    groups = [(col, clean_text(_cell(top, col))) for col in range(S.BALLOT_FIRST_GRADE_COL, width)
+              if clean_text(_cell(top, col))]
+    spans = {col: range(col, groups[k + 1][0] if k + 1 < len(groups) else width)
+             for k, (col, _) in enumerate(groups)}
+    pairs = _pair_unknown_labels(groups, labels, reporters) if loose else {}
+
+    def typed_under(col: int) -> int:
+        return sum(1 for row in rows[S.BALLOT_HEADER_ROWS:] for c in spans[col]
+                   if c < len(row) and not is_blank(row[c]))
+
     current: int | None = None
     in_group = False
+    unknown_labels: list[int] = []
     for col in range(S.BALLOT_FIRST_GRADE_COL, width):
         label = clean_text(_cell(top, col))
         if label:
             in_group = True
             current = labels.get(label_key(label))
-            if current is None:
+            if current is None and col in pairs:
+                current, how = pairs[col]
+                reporter = reporters[current]
+                count = typed_under(col)
+                typed = f"此人已录入的 {count} 个评价" if count else "此人的各列"
+                if how == "zeros":
+                    rid = _label_parts(label)[0]
+                    issues.append(error(
+                        "REPORTER_ID_CHANGED", Source(S.SHEET_REPORTERS, reporter.source.row, 0),
+                        f"编号是“{reporter.id}”，而评议票表头（{Source(sheet, 0, col).cell}）是“{label}”："
+                        f"多半是 Excel 把文本“{rid}”变成了数字 {reporter.id}。请把这一格设为“文本”格式后重新输入"
+                        f"“{rid}”（或输入 '{rid}）；{typed}要等编号改回后才能计票",
+                        found=reporter.id, expected=rid, cells=count))
+                else:
+                    what = "姓名" if how == "name" else "编号"
+                    issues.append(error(
+                        "BALLOT_HEADER_REPORTER_CHANGED", Source(sheet, 0, col),
+                        f"表头“{label}”与“述职人”表第{reporter.source.row + 1}行的“{reporter.label}”{what}不同："
+                        f"如果改过“述职人”表，请改回；如果是表头写错，请改正表头。{typed}要等两处一致后才能计票",
+                        found=label, expected=reporter.label, cells=count))
+            elif current is None:
+                unknown_labels.append(col)
+                count = typed_under(col) if loose else 0
+                if orphans is not None:
+                    orphans.update(spans[col])
                 issues.append(error("BALLOT_HEADER_UNKNOWN_REPORTER", Source(sheet, 0, col),
-                                    f"表头“{label}”与“述职人”表中的任何人（编号 姓名）都对不上", found=label))
+                                    f"表头“{label}”与“述职人”表中的任何人（编号 姓名）都对不上"
+                                    + (f"；其下已录入的 {count} 个评价无法计票" if count else ""),
+                                    found=label, cells=count))
         item_text = clean_text(_cell(second, col))
         if not item_text:
             if label:
@@ -438,22 +592,34 @@ def map_ballot_columns(sheet: str, rows: Rows, reporters: Sequence[Reporter],
             issues.append(error("BALLOT_NOT_PREPARED", Source(sheet, 0, S.BALLOT_FIRST_GRADE_COL),
                                 "评议票尚未生成表头（述职人 × 评议项目），请先运行“生成评议票”（shuping prepare）"))
         elif mapping:
+            unknown = "、".join(Source(sheet, 0, c).cell for c in unknown_labels)
             for r, reporter in enumerate(reporters):
-                for i, item in enumerate(items):
-                    if (r, i) not in seen and reporter.id and item.name:
-                        issues.append(error("BALLOT_HEADER_MISSING", Source(sheet, 0, None),
-                                            f"评议票缺少“{reporter.label}”的“{item.name}”列，请运行“生成评议票”补齐",
-                                            reporter=reporter.id, item=item.name))
+                missing = [item for i, item in enumerate(items) if (r, i) not in seen and item.name]
+                if not reporter.id or not missing:
+                    continue
+                if len(missing) == len(items):    # one problem per reporter, not per item
+                    advice = (f"表头中有对不上的述职人（{unknown}）：如果改过“述职人”表中此人的编号或姓名，请改回；"
+                              "确是新增的述职人，再运行“生成评议票”" if unknown_labels
+                              else "请运行“生成评议票”补齐")
+                    issues.append(error("BALLOT_HEADER_MISSING", Source(sheet, 0, None),
+                                        f"评议票中没有“{reporter.label}”的列（{len(items)} 个评议项目）；{advice}",
+                                        reporter=reporter.id, item=""))
+                    continue
+                for item in missing:
+                    issues.append(error("BALLOT_HEADER_MISSING", Source(sheet, 0, None),
+                                        f"评议票缺少“{reporter.label}”的“{item.name}”列，请运行“生成评议票”补齐",
+                                        reporter=reporter.id, item=item.name))
     return mapping, issues
 
 
 def parse_ballots(sheet: str, rows: Rows, facts, reporters: Sequence[Reporter], items: Sequence[Item],
                   categories: Sequence[Category]) -> tuple[BallotSheet, list[Issue]]:
-    mapping, issues = map_ballot_columns(sheet, rows, reporters, items)
+    orphans: set[int] = set()
+    mapping, issues = map_ballot_columns(sheet, rows, reporters, items, loose=True, orphans=orphans)
     n_rep, n_item = len(reporters), len(items)
     grade_cols = sorted(mapping)
     flat_target = np.array([mapping[c][0] * n_item + mapping[c][1] for c in grade_cols], dtype=np.intp)
-    known_cols = set(grade_cols) | set(range(S.BALLOT_FIRST_GRADE_COL))
+    known_cols = set(grade_cols) | set(range(S.BALLOT_FIRST_GRADE_COL)) | orphans   # orphans: reported at their label
     category_index = {c.name: k for k, c in enumerate(categories) if c.name}
     single_category = 0 if len(categories) == 1 else -1
 
@@ -580,13 +746,34 @@ def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
     names = set(source.sheet_names)
     issues: list[Issue] = []
     rows: dict[str, Rows] = {}
+    near = S.near_sheet_names(source.sheet_names)
     for spec in S.SHEETS:
+        actual = spec.name
+        if spec.name in near:
+            actual = near[spec.name]
+            if spec.name in S.WRITTEN_SHEETS:
+                issues.append(error(
+                    "SHEET_NAME_NEAR", Source(spec.name, None, None),
+                    f"缺少工作表“{spec.name}”，但有一张“{actual}”——是否就是它？名称中多了空格或用了全角括号。"
+                    f"请把它改名为“{spec.name}”（有命令要写入这张表，不能按近似名称处理）",
+                    found=actual, expected=spec.name))
+                continue
+            issues.append(warning(
+                "SHEET_NAME_NEAR", Source(spec.name, None, None),
+                f"工作表“{actual}”已按“{spec.name}”读取（名称中有空格、全角括号或大小写不同）；"
+                f"建议改名为“{spec.name}”", found=actual, expected=spec.name))
+            names.add(spec.name)
         if spec.name in names:
             try:
-                rows[spec.name] = source.rows(spec.name)
+                rows[spec.name] = source.rows(actual)
             except SheetTooLarge as exc:
                 issues.append(error("SHEET_TOO_LARGE", Source(spec.name, None, None), exc.message))
                 continue
+            for row, col, found in getattr(source, "controls", {}).get(actual, ()):
+                issues.append(warning("TEXT_CONTROL_CHARACTER", Source(spec.name, row, col),
+                                      f"单元格中有看不见的控制字符（{found}，多为从网页或其他系统复制时带入），"
+                                      "已去掉后读取；请在 Excel 中重新输入此格，以免打印和发送时出错",
+                                      found=found))
             if spec.name != S.SHEET_GUIDE and spec.name not in (S.SHEET_BALLOTS, S.SHEET_BALLOTS_RECHECK):
                 issues.extend(check_header(spec, rows[spec.name]))
         elif spec.required:
@@ -615,7 +802,8 @@ def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
     if S.SHEET_BALLOTS in rows:
         from .adjudicate import SETTLED_CODES, apply_adjudications
 
-        ballots, found = parse_ballots(S.SHEET_BALLOTS, rows[S.SHEET_BALLOTS], source.facts(S.SHEET_BALLOTS),
+        ballots, found = parse_ballots(S.SHEET_BALLOTS, rows[S.SHEET_BALLOTS],
+                                       source.facts(near.get(S.SHEET_BALLOTS, S.SHEET_BALLOTS)),
                                        reporters, items, categories)
         ballots, adjudicated, problems, settled = apply_adjudications(
             ballots, adjudications, rows[S.SHEET_BALLOTS], reporters, items, categories)
@@ -627,10 +815,13 @@ def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
 
             issues.extend(recheck_issues(rows[S.SHEET_BALLOTS], rows[S.SHEET_BALLOTS_RECHECK], reporters, items))
         del rows[S.SHEET_BALLOTS]   # the grid is in the arrays now: free the 4M Python objects
+    from .totals import read_totals
+
+    totals, issues = read_totals(source, reporters, items, categories, ballots, issues)
     book = Book(
         path=path, sheet_names=tuple(source.sheet_names), meeting=meeting, reporters=tuple(reporters),
         items=tuple(items), categories=tuple(categories), params=params, rules=tuple(rules),
         ballots=ballots, comments=tuple(comments), rectifications=tuple(rectifications), mail=mail,
-        adjudications=tuple(adjudications), adjudicated=tuple(adjudicated),
+        adjudications=tuple(adjudications), adjudicated=tuple(adjudicated), totals=totals,
     )
     return book, issues

@@ -123,6 +123,24 @@ def effective_status(row: RectificationRow) -> str:
     return status
 
 
+def status_as_of(row: RectificationRow, as_of: _dt.date) -> str:
+    """The status on a given day: 已销号 only when 销号日期 is on or before it, 已完成 only
+    when 完成日期 is (an item finished later was still 整改中 then). A row typed 已完成
+    without a 完成日期 keeps its status: nothing says when it was finished."""
+    from .ledger import done_date
+
+    status = effective_status(row)
+    if status == S.RECT_CLOSED:
+        closed = done_date(row.approved_on)
+        if closed is not None and closed > as_of:
+            status = S.RECT_DONE
+    if status == S.RECT_DONE:
+        finished = done_date(row.done_date)
+        if finished is not None and finished > as_of:
+            status = S.RECT_IN_PROGRESS
+    return status
+
+
 @dataclass
 class Tally:
     """Counts of one group of 整改清单 rows."""
@@ -185,7 +203,7 @@ def measure_progress(book: Book, as_of: _dt.date) -> Progress:
     for row in book.rectifications:
         if not (row.problem_id or row.description):
             continue
-        status = effective_status(row)
+        status = status_as_of(row, as_of)
         deadline = parse_deadline(row.deadline, start)
         late = (as_of - deadline).days if deadline and status not in finished and deadline < as_of else 0
         items.append(LedgerItem(row, status, deadline, late))

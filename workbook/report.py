@@ -74,7 +74,7 @@ def result_json(result: TallyResult, issues: Sequence[Issue]) -> dict[str, Any]:
             "good_rate": _float(r.good_rate), "excellent_rate": _float(r.excellent_rate),
             "poor_rate": _float(r.poor_rate),
             "score": _float(r.score), "score_rounded": _float(r.score_rounded),
-            "rank": r.rank, "grade": r.grade,
+            "rank": r.rank, "grade": r.grade, "graded": r.graded, "grade_text": r.grade_text,
             "why": {
                 "rule_row": None if r.rule is None else r.rule.source.row + 1,
                 "rule": None if r.rule is None else (r.rule.condition_text or "（无条件）"),
@@ -121,5 +121,5 @@ def ranking_rows(result: TallyResult) -> list[list[str]]:
     rows = []
     for r in sorted(result.reporters, key=lambda r: (r.rank, r.index)):
         rows.append([str(r.rank), r.reporter.id, r.reporter.name, r.reporter.organization,
-                     score_text(r.score_rounded, places), percent(r.good_rate), r.grade or "—"])
+                     score_text(r.score_rounded, places), percent(r.good_rate), r.grade_text or "—"])
     return rows

@@ -26,6 +26,9 @@ SCALE_METRICS = (METRIC_SCORE, METRIC_RANK)
 METRICS = tuple(sorted(RATE_METRICS + SCALE_METRICS, key=len, reverse=True))
 _OPERATORS = {">=": ">=", "<=": "<=", "≥": ">=", "≤": "<=", "==": "=", "=": "=", ">": ">", "<": "<"}
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:\s*/\s*\d+|\s*%)?")
+# Deeper brackets than this are no condition a clerk writes (and would exhaust the parser's stack).
+MAX_DEPTH = 20
+MAX_LENGTH = 2000
 
 
 class ConditionError(ValueError):
@@ -123,6 +126,7 @@ class _Parser:
     def __init__(self, tokens: list[Token]):
         self.tokens = tokens
         self.index = 0
+        self.depth = 0
 
     @property
     def current(self) -> Token:
@@ -152,9 +156,14 @@ class _Parser:
 
     def atom(self) -> Condition:
         if self.current.kind == "LPAREN":
+            if self.depth >= MAX_DEPTH:
+                raise ConditionError(f"第{self.current.position}个字符：括号嵌套超过{MAX_DEPTH}层，"
+                                     "请简化条件", self.current.position)
+            self.depth += 1
             self.index += 1
             inner = self.condition()
             self.take("RPAREN", "右括号“)”")
+            self.depth -= 1
             return inner
         return self.comparison()
 
@@ -173,7 +182,11 @@ class _Parser:
 
 
 def _comparison(metric: Token, op: str, number: Token) -> Comparison:
-    value = to_exact(number.text.replace(" ", ""))
+    try:
+        value = to_exact(number.text.replace(" ", ""))
+    except ValueError:   # 1/0: the only number the tokenizer admits that is none
+        raise ConditionError(f"第{number.position}个字符：“{number.text}”除数为 0，不是有效的数值",
+                             number.position) from None
     assert value is not None
     percent = number.text.endswith("%")
     if metric.text in RATE_METRICS and value > 1:
@@ -192,6 +205,8 @@ def parse_condition(text: str) -> Condition | None:
     text = normalise_condition(text)
     if not text:
         return None
+    if len(text) > MAX_LENGTH:
+        raise ConditionError(f"条件长达{len(text)}个字符，超过{MAX_LENGTH}字的上限，请简化条件", 1)
     parser = _Parser(tokenize(text))
     condition = parser.condition()
     if parser.current.kind != "END":

@@ -62,6 +62,8 @@ YES_NO = (YES, NO)
 ORDER_BY_REPORTER, ORDER_BY_GRADE = "述职人顺序", "等次"
 BULLETIN_ORDERS = (ORDER_BY_REPORTER, ORDER_BY_GRADE)
 MERGED_LABEL = "其他类别（合并）"
+# A reporter without any valid vote has no score and no grade: shown as this everywhere.
+UNGRADED = "未评定"
 WITHHELD_NOTE = "不足{k}票，不单独列示"
 
 
@@ -97,11 +99,12 @@ MEETING_YEAR = "年度"
 MEETING_DATE = "会议日期"
 MEETING_ORGANIZER = "主办单位"
 MEETING_DOC_NUMBER = "发文字号"
+MEETING_BULLETIN_NUMBER = "通报发文字号"   # the bulletin's own number (发文字号 is the notices')
 MEETING_DEADLINE_DAYS = "整改期限（天）"
 MEETING_CONTACT = "联系人"
 MEETING_PHONE = "联系电话"
 MEETING_KEYS = (MEETING_TITLE, MEETING_YEAR, MEETING_DATE, MEETING_ORGANIZER,
-                MEETING_DOC_NUMBER, MEETING_DEADLINE_DAYS, MEETING_CONTACT, MEETING_PHONE)
+                MEETING_DOC_NUMBER, MEETING_BULLETIN_NUMBER, MEETING_DEADLINE_DAYS, MEETING_CONTACT, MEETING_PHONE)
 
 MAIL_SERVER = "SMTP服务器"
 MAIL_PORT = "端口"
@@ -121,6 +124,9 @@ PARAM_DECIMALS = "得分小数位"
 PARAM_BULLETIN_RATES = "通报显示好评率"
 PARAM_NOTICE_RANK = "通知显示排名"
 PARAM_BULLETIN_ORDER = "通报排序"
+PARAM_NOTICE_NUMBERS = "通知发文字号"
+NOTICE_NUMBER_SHARED, NOTICE_NUMBER_PER_UNIT = "共用", "按单位编号"
+NOTICE_NUMBERINGS = (NOTICE_NUMBER_SHARED, NOTICE_NUMBER_PER_UNIT)
 PARAM_DEFAULTS: tuple[tuple[str, object, str], ...] = (
     ("好", 100, "评价为“好”的分值"),
     ("较好", 80, "评价为“较好”的分值"),
@@ -131,11 +137,16 @@ PARAM_DEFAULTS: tuple[tuple[str, object, str], ...] = (
     (PARAM_BULLETIN_RATES, NO, "结果通报中是否列出好评率：是 / 否"),
     (PARAM_NOTICE_RANK, NO, "给述职人的反馈意见中是否写排名：是 / 否"),
     (PARAM_BULLETIN_ORDER, ORDER_BY_REPORTER, "结果通报排序：述职人顺序 / 等次"),
+    (PARAM_NOTICE_NUMBERS, NOTICE_NUMBER_SHARED,
+     "反馈意见的发文字号：共用（一文多发，各单位同一个发文字号）/ 按单位编号（如 某组通〔2025〕3-1号、3-2号…）"),
 )
+# 参数 added by a later version: an older workbook without the row reads the default silently.
+PARAM_OPTIONAL = (PARAM_NOTICE_NUMBERS,)
 PARAM_CHOICES: dict[str, tuple[str, ...]] = {
     PARAM_BULLETIN_RATES: YES_NO,
     PARAM_NOTICE_RANK: YES_NO,
     PARAM_BULLETIN_ORDER: BULLETIN_ORDERS,
+    PARAM_NOTICE_NUMBERS: NOTICE_NUMBERINGS,
 }
 
 DEFAULT_ITEMS = (
@@ -253,3 +264,52 @@ DEMO_FILE = "述职评议示例.xlsx"
 def ballot_reporter_label(reporter_id: str, name: str) -> str:
     """Row 1 text over a reporter's grade columns in 评议票 ("03 王五")."""
     return f"{reporter_id} {name}"
+
+
+# --- 唱票 totals (issue #22): the count typed as totals per category, not form by form ---
+SHEET_TOTALS = "计票录入"
+SHEET_TOTALS_RECHECK = "计票录入(复核)"
+TOTALS_SHEETS = (SHEET_TOTALS, SHEET_TOTALS_RECHECK)
+TOTALS_COUNTS = (*GRADES, ABSTAIN, OVERVOTE)          # 好 较好 一般 差 弃权 多选, columns C–H
+TOTALS_REPORTER, TOTALS_ITEM = "述职人", "评议项目"
+TOTALS_HEADER = (TOTALS_REPORTER, TOTALS_ITEM, *TOTALS_COUNTS)
+TOTALS_BLOCK = BALLOT_CATEGORY                         # A of a block's first row: 评议人类别 | name
+TOTALS_ENTERED_BY, TOTALS_SCRUTINEER = "录入人", "监票人"
+TOTALS_ACCOUNT = ("发放", "回收", "废票", "空白票")     # labels in A–D, the figures in the row below
+TOTALS_FIRST_COUNT_COL = 2                             # column C
+MODE_FORMS, MODE_TOTALS = "forms", "totals"
+MODE_LABELS = {MODE_FORMS: "逐张录入（评议票）", MODE_TOTALS: "唱票汇总录入（计票录入）"}
+
+
+# --- sheet names as clerks really type them -------------------------------------------
+# A Chinese input method types （） for (), a rename leaves a trailing space; Excel itself
+# compares sheet names without case. These are read as the contract's sheet, with a warning.
+_BRACKETS = str.maketrans({"【": "(", "〔": "(", "［": "(", "[": "(", "】": ")", "〕": ")", "］": ")", "]": ")"})
+# Sheets a command writes into: a near-miss name is refused there (the command would make a
+# second sheet of the right name beside the clerk's), so the clerk renames it once.
+WRITTEN_SHEETS = (SHEET_BALLOTS, SHEET_COMMENTS, SHEET_RECTIFY)
+
+
+def sheet_key(name: str) -> str:
+    """A sheet name compared loosely: NFKC, no spaces at all, no case, one kind of bracket."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", name).translate(_BRACKETS)
+    return "".join(text.split()).casefold()
+
+
+def near_sheet_names(names) -> dict[str, str]:
+    """{contract sheet name: the workbook's sheet name} for every contract sheet that is
+    missing under its exact name but present under a near spelling (first one wins)."""
+    present = set(names)
+    by_key: dict[str, str] = {}
+    for name in names:
+        by_key.setdefault(sheet_key(name), name)
+    found = {}
+    for spec in SHEETS:
+        if spec.name in present:
+            continue
+        near = by_key.get(sheet_key(spec.name))
+        if near is not None and near not in SHEET_BY_NAME:
+            found[spec.name] = near
+    return found

@@ -106,7 +106,7 @@ def summary_sheet(result: TallyResult) -> SheetModel:
             v = item.votes
             row += [v.excellent, v.good, v.fair, v.poor, v.abstain, v.overvote, v.valid,
                     _float(v.good_rate), _float(item.score)]
-        row += [_float(r.score_rounded), r.rank, r.grade or ""]
+        row += [_float(r.score_rounded), r.rank, r.grade_text]
         rows.append(tuple(row))
     kinds = (KIND_TEXT,) * 3 + VOTE_KINDS * len(items) + (KIND_SCORE, KIND_INT, KIND_TEXT)
     return SheetModel(S.SHEET_SUMMARY, (tuple(top), tuple(second)), tuple(rows), kinds, tuple(merges), text_cap=16)
@@ -114,6 +114,8 @@ def summary_sheet(result: TallyResult) -> SheetModel:
 
 def why_text(r: ReporterResult, places: int) -> str:
     """The grade in words: the rule that matched and any cap that moved the reporter."""
+    if not r.graded:
+        return "没有有效评价票，未评定"
     if r.rule is None:
         return "不满足任何等次规则"
     condition = r.rule.condition_text or "无条件（兜底）"
@@ -131,7 +133,7 @@ def ranking_sheet(result: TallyResult) -> SheetModel:
     for r in sorted(result.reporters, key=lambda r: (r.rank, r.index)):
         rows.append((r.rank, r.reporter.id, r.reporter.organization, r.reporter.name, r.reporter.mode or "",
                      _float(r.score_rounded), _float(r.good_rate), _float(r.excellent_rate),
-                     _float(r.poor_rate), r.grade or "", why_text(r, places)))
+                     _float(r.poor_rate), r.grade_text, why_text(r, places)))
     kinds = (KIND_INT, KIND_TEXT, KIND_TEXT, KIND_TEXT, KIND_TEXT, KIND_SCORE, KIND_PERCENT, KIND_PERCENT,
              KIND_PERCENT, KIND_TEXT, KIND_TEXT)
     return SheetModel(S.SHEET_RANKING, (header,), tuple(rows), kinds,
@@ -201,6 +203,10 @@ def tally_sheet(result: TallyResult, counted_at: str, fingerprints: dict[str, st
             check = "回收 ≤ 发放，相符" if a.returned <= a.issued else "回收多于发放！"
         rows.append((a.name, a.issued, a.returned, a.void, a.blank, a.valid, check))
     notes: list[tuple] = [(), (f"计票时间：{counted_at}",), (f"会议：{result.book.meeting.shown_title}",)]
+    if result.book.totals is not None:   # 唱票 totals (issue #22): say so, and who entered them
+        from .totals import totals_account_notes
+
+        notes += totals_account_notes(result.book)
     if result.book.adjudicated:
         notes.append((f"疑问票认定：{len(result.book.adjudicated)} 处（见“{S.SHEET_ADJUDICATION_LOG}”表）",))
     if fingerprints:
@@ -264,7 +270,7 @@ def bulletin_sheet(result: TallyResult) -> SheetModel:
     if params.bulletin_order == S.ORDER_BY_GRADE:
         reporters.sort(key=lambda r: (order.get(r.grade or "", len(order)), r.index))
     header = ("编号", "党组织", "姓名", "等次") + (("好评率",) if rates else ())
-    rows = tuple((r.reporter.id, r.reporter.organization, r.reporter.name, r.grade or "")
+    rows = tuple((r.reporter.id, r.reporter.organization, r.reporter.name, r.grade_text)
                  + ((_float(r.good_rate),) if rates else ()) for r in reporters)
     kinds = (KIND_TEXT,) * 4 + ((KIND_PERCENT,) if rates else ())
     return SheetModel("结果通报", (header,), rows, kinds, widths=(8, 34, 12, 8) + ((10,) if rates else ()),

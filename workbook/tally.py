@@ -17,6 +17,7 @@ from . import schema as S
 from .issues import Issue, Source, error, has_errors, warning
 from .model import Book, Reporter, Rule
 from .normalize import round_half_up
+from .schema import UNGRADED
 
 # Index of each count in the last axis of a counts array: the CODE_* values.
 ABSTAIN, EXCELLENT, GOOD, FAIR, POOR, OVERVOTE = range(6)
@@ -151,6 +152,16 @@ class ReporterResult:
     rule_grade: str | None = None
     grade: str | None = None
     demotions: list[Demotion] = field(default_factory=list)
+
+    @property
+    def graded(self) -> bool:
+        """False for a reporter without any valid vote (未评定), whatever the rules say."""
+        return self.score_rounded is not None
+
+    @property
+    def grade_text(self) -> str:
+        """The grade as every output shows it: 未评定 without a valid vote, "" without a rule."""
+        return self.grade or (UNGRADED if not self.graded else "")
 
     @property
     def good_rate(self) -> Fraction | None:
@@ -336,6 +347,8 @@ def assign_grades(results: Sequence[ReporterResult], rules: Sequence[Rule]) -> l
     issues: list[Issue] = []
     ordered_rules = sorted(rules, key=lambda rule: rule.order)  # stable: table order on ties
     for result in results:
+        if result.score_rounded is None:
+            continue    # no valid vote: 未评定 (no rule, not even the blank fallback, grades nobody)
         metrics = result.metrics()
         for rule in ordered_rules:
             if rule.condition is None or rule.condition.holds(metrics):
@@ -368,18 +381,39 @@ def assign_grades(results: Sequence[ReporterResult], rules: Sequence[Rule]) -> l
 
 
 # --- the whole count --------------------------------------------------------------------
-def tally(book: Book, issues: Sequence[Issue] = ()) -> tuple[TallyResult | None, list[Issue]]:
-    """The count of a checked book. With any error among `issues` there is no result."""
+# Sheets the count does not read: their errors stop what is made from them (rectify,
+# notices, mail), not the count itself (when asked: `tally`, `verify`).
+FOLLOW_UP_SHEETS = (S.SHEET_COMMENTS, S.SHEET_RECTIFY)
+
+
+def follow_up_errors(issues: Sequence[Issue]) -> list[Issue]:
+    return [i for i in issues if i.is_error and i.source.sheet in FOLLOW_UP_SHEETS]
+
+
+def tally(book: Book, issues: Sequence[Issue] = (),
+          past_follow_up: bool = False) -> tuple[TallyResult | None, list[Issue]]:
+    """The count of a checked book. With any error among `issues` there is no result;
+    with `past_follow_up`, errors in 点评/整改清单 (which the count does not read) do not
+    stop it, and a warning says what they still stop."""
     issues = list(issues)
-    if has_errors(issues) or book.ballots is None:
+    follow_up = follow_up_errors(issues) if past_follow_up else []
+    if has_errors(i for i in issues if i not in follow_up) or book.ballots is None:
         return None, issues
-    if not len(book.ballots.rows):
+    if follow_up:
+        sheets = "、".join(f"“{name}”" for name in FOLLOW_UP_SHEETS
+                          if any(i.source.sheet == name for i in follow_up))
+        issues.append(warning("TALLY_FOLLOW_UP_ERRORS", Source(follow_up[0].source.sheet, None, None),
+                              f"{sheets}中有 {len(follow_up)} 个错误（见本表）：计票不用这些表，照常计票；"
+                              "但改正之前不能生成整改清单、反馈意见通知和邮件", errors=len(follow_up)))
+    if not len(book.ballots.rows) and book.totals is None:
         issues.append(error("TALLY_NO_FORMS", Source(book.ballots.sheet, S.BALLOT_HEADER_ROWS, 0),
                             "评议票中还没有录入任何票，无法计票：请先逐张录入收回的评议票"))
         return None, issues
     valid, void, blank = count_forms(book)
     accounts = ballot_accounts(book, void, blank)
     counts = count_votes(book, valid)
+    if book.totals is not None:   # 唱票 totals (totals.py): the same arrays, typed per category
+        accounts, counts = book.totals.accounts, book.totals.counts
     weights = normalised_weights([c.weight for c in book.categories])
     anonymity = decide_anonymity(accounts, book.params.min_votes, weights)
     points = book.params.points
@@ -400,7 +434,8 @@ def tally(book: Book, issues: Sequence[Issue] = ()) -> tuple[TallyResult | None,
             rates_from, votes = "", Votes.from_array(pooled[r].sum(axis=0))
         if score is None:
             issues.append(warning("REPORTER_NO_VOTES", reporter.source,
-                                  f"{reporter.label}没有任何有效评价，无法计算得分，排在最后"))
+                                  f"{reporter.label}没有任何有效评价，{UNGRADED}：没有得分和等次，排在最后",
+                                  reporter=reporter.id))
         results.append(ReporterResult(
             r, reporter, tuple(items), rates_from, votes, score,
             None if score is None else round_half_up(score, book.params.decimals)))

@@ -72,6 +72,21 @@ def check_items(book: Book) -> list[Issue]:
 
 def check_categories(book: Book) -> list[Issue]:
     issues = _duplicates(book.categories, lambda c: c.name, 0, "CATEGORY_DUPLICATE", "评议人类别")
+    # Each category is a sheet of the paper 评议表: Excel takes A组 and a组 as one sheet name
+    # and refuses a name that starts or ends with an apostrophe.
+    first: dict[str, object] = {}
+    for category in book.categories:
+        key = category.name.casefold()
+        if category.name and key in first and first[key].name != category.name:
+            other = first[key]
+            issues.append(error("CATEGORY_DUPLICATE", category.source.at(0),
+                                f"评议人类别“{category.name}”与第{other.source.row + 1}行的“{other.name}”只差大小写，"
+                                "Excel 视为同一个名称；请改成明显不同的名称", found=category.name))
+        first.setdefault(key, category)
+        if category.name[:1] == "'" or category.name[-1:] == "'":
+            issues.append(error("CATEGORY_BAD_NAME", category.source.at(0),
+                                f"评议人类别“{category.name}”以英文单引号 ' 开头或结尾，不能作为评议表的工作表名；"
+                                "请去掉单引号", found=category.name))
     return issues + _check_weights(S.SHEET_CATEGORIES, book.categories, "评议人类别")
 
 
@@ -115,6 +130,8 @@ def check_balance(book: Book) -> list[Issue]:
     ballots = book.ballots
     if ballots is None or not book.categories:
         return []
+    if book.totals is not None:
+        return []   # 唱票 totals: 计票录入's own account is checked in totals.check_totals
     issues = []
     returned = Counter(ballots.category.tolist())
     for index, category in enumerate(book.categories):
@@ -132,9 +149,16 @@ def check_balance(book: Book) -> list[Issue]:
     return issues
 
 
+def _id_hint(typed: str, ids: set[str]) -> str:
+    """When 01 became 1 in 述职人 (Excel), say so where the old 编号 is still used."""
+    near = [i for i in ids if i != typed and i.lstrip("0") == typed.lstrip("0")]
+    return f"（“述职人”表中有“{near[0]}”：多半是 Excel 把 {typed} 变成了数字，改回“述职人”表中的编号即可）" if near else ""
+
+
 def check_comments(book: Book) -> list[Issue]:
     ids = {r.id for r in book.reporters}
-    return [error("COMMENT_UNKNOWN_REPORTER", c.source.at(0), f"编号“{c.reporter_id}”不在“述职人”表中")
+    return [error("COMMENT_UNKNOWN_REPORTER", c.source.at(0),
+                  f"编号“{c.reporter_id}”不在“述职人”表中{_id_hint(c.reporter_id, ids)}")
             for c in book.comments if c.reporter_id and c.reporter_id not in ids]
 
 
@@ -142,7 +166,8 @@ def check_rectifications(book: Book) -> list[Issue]:
     ids = {r.id for r in book.reporters}
     issues = _duplicates(book.rectifications, lambda r: r.problem_id, 0,
                          "RECT_ID_DUPLICATE", "问题编号")
-    issues += [warning("RECT_UNKNOWN_REPORTER", r.source.at(1), f"编号“{r.reporter_id}”不在“述职人”表中")
+    issues += [warning("RECT_UNKNOWN_REPORTER", r.source.at(1),
+                       f"编号“{r.reporter_id}”不在“述职人”表中{_id_hint(r.reporter_id, ids)}")
                for r in book.rectifications if r.reporter_id and r.reporter_id not in ids]
     approver = S.SHEET_BY_NAME[S.SHEET_RECTIFY].col(S.RECT_APPROVER)
     issues += [warning("RECT_CLOSED_UNAPPROVED", r.source.at(approver),

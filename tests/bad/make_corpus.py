@@ -28,8 +28,13 @@ sys.path.insert(0, str(HERE.parent.parent))     # the package, when run from a c
 
 from helpers import add_chart_sheet, sheets, write_xlsx  # noqa: E402
 
-COMMANDS = ("check", "tally", "prepare", "compare", "verify", "rectify", "comments import", "notices", "mail")
-EDITING = ("prepare", "rectify", "comments import")   # commands whose purpose is to change the workbook
+COMMANDS = ("check", "tally", "prepare", "compare", "verify", "rectify", "comments import", "notices", "mail",
+            "forms", "progress", "ledger split", "ledger merge", "carry")
+# commands whose purpose is to change the workbook (`carry` changes the case's file: it is NEW)
+EDITING = ("prepare", "rectify", "comments import", "ledger merge", "carry")
+WRITING = ("tally", "notices", "mail", "forms", "progress", "ledger split")   # outputs into <stem>_成果/
+LEDGER = "01_张三所在党委_整改台账.xlsx"   # beside every case: 01's ledger as the unit sent it back
+LAST_YEAR = "上年度.xlsx"                  # beside every case: last year's workbook, for `carry`
 SPEECH = "点评讲话.txt"   # beside every case: one comment block, for 02 李四
 SPEECH_TEXT = ("同志们：\n下面，请李四所在党委书记李四同志述职。\n……（述职毕）\n点评：李四同志工作扎实。\n"
                "存在的不足是：一是调研不够。二是宣传不足。\n希望李四同志再接再厉。\n下面，进行第二项议程。\n")
@@ -41,10 +46,16 @@ FILE = "评议.xlsx"
 UNUSABLE = dict.fromkeys(COMMANDS, 2)
 
 
-def workbook_errors(prepare: int = 0, compare: int = 0, rectify: int = 0) -> dict[str, int]:
-    """`comments import` is stopped by what stops `rectify` (述职人, 点评)."""
+def workbook_errors(prepare: int = 0, compare: int = 0, rectify: int = 0, forms: int = 0,
+                    ledger: int | None = None, carry: int = 0) -> dict[str, int]:
+    """`comments import` is stopped by what stops `rectify` (述职人, 点评); `forms` by
+    会议信息/述职人/评议项目/评议人类别 (not weights); `ledger split/merge` by 述职人/整改清单
+    (by default as `rectify`); `carry` by 整改清单 of the new workbook; `progress` by nothing
+    in a readable workbook (it lists the 整改清单 problems beside the figures)."""
+    ledger = rectify if ledger is None else ledger
     return {"check": 1, "tally": 1, "prepare": prepare, "compare": compare, "verify": 1, "rectify": rectify,
-            "comments import": rectify, "notices": 1}
+            "comments import": rectify, "notices": 1, "forms": forms, "progress": 0, "ledger split": ledger,
+            "ledger merge": ledger, "carry": carry}
 
 
 FINE = dict.fromkeys(COMMANDS, 0)
@@ -88,6 +99,9 @@ def base_sheets() -> dict[str, list[list]]:
                                             ("党风廉政建设", "单项", "20%"), ("意识形态", "单项", "20%")),
                   categories=CATEGORIES, ballots=base_forms(), params={"分类统计最少票数": 3})
     book["点评"].append(["01", "综合", "工作扎实。", "存在的不足是：一是学习不够。二是台账不全。", "希望继续努力。", "书记"])
+    # the first row `rectify` made from it, under way (so split/merge/carry have work, and
+    # rectify still has 01-2 to add)
+    book["整改清单"].append(["01-1", "01", "张三所在党委", "综合", "学习不够。", None, "张三", "2024-03-31", "整改中"])
     for row in book["述职人"][1:]:
         row[5] = f"r{row[0]}@example.cn"
     book["邮件设置"] += [["发件人", "zzb@example.cn"], ["SMTP服务器", "127.0.0.1"], ["领导抄送", "leader@example.cn"]]
@@ -306,9 +320,9 @@ def cases() -> list[Case]:
         Case("missing_ballot_sheet", "评议票工作表被删除", _edit(lambda book: book.pop(b)),
              workbook_errors(prepare=0, compare=1), message="缺少工作表“评议票”", messages={"compare": "评议票"}),
         Case("renamed_header", "述职人表头被改（姓名→名字）", _edit(_set("述职人", 0, 2, "名字")),
-             workbook_errors(prepare=1, compare=0, rectify=1), message="名字"),
+             workbook_errors(prepare=1, compare=0, rectify=1, forms=1), message="名字"),
         Case("empty_reporters", "述职人表为空", _edit(lambda book: book.__setitem__("述职人", book["述职人"][:1])),
-             workbook_errors(prepare=1, compare=1, rectify=1), message="述职人", messages={"prepare": "述职人"}),
+             workbook_errors(prepare=1, compare=1, rectify=1, forms=1), message="述职人", messages={"prepare": "述职人"}),
         Case("no_forms", "评议票一张票也没有录入", _edit(lambda book: book.__setitem__(b, book[b][:2])),
              {**FINE, "tally": 1, "verify": 1, "notices": 1, "mail": 1}, message="还没有录入任何票",
              messages={"mail": "还没有录入任何票"}),
@@ -324,15 +338,16 @@ def cases() -> list[Case]:
              message="合并"),
         Case("hidden_rows", "评议票有隐藏行（仍计票，只警告）", _openpyxl(_hidden_rows), FINE),
         Case("million_row_range", "评议票第 1048576 行有内容（整列误填）", _big_used_range,
-             workbook_errors(prepare=1, compare=1, rectify=1), message="1048576",
+             {**workbook_errors(prepare=1, compare=1, rectify=1), "ledger split": 0, "carry": 1}, message="1048576",
              messages={"prepare": "1048576", "compare": "1048576", "rectify": "1048576",
-                       "comments import": "1048576"}),
+                       "comments import": "1048576", "ledger merge": "1048576", "carry": "1048576"}),
         Case("value_in_last_column", "评议票第 1 行最右端（XFD1）有内容", _edit(_set(b, 0, 16383, "备注")),
              workbook_errors(compare=1), message="XFD1"),
-        Case("date_as_issued", "发放票数填成了日期", _openpyxl(_date_as_issued), workbook_errors(), message="发放票数"),
-        Case("negative_issued", "发放票数为负数", _edit(_set("评议人类别", 1, 2, -3)), workbook_errors(),
+        Case("date_as_issued", "发放票数填成了日期", _openpyxl(_date_as_issued), workbook_errors(forms=1),
              message="发放票数"),
-        Case("issued_below_returned", "发放票数少于回收票数", _edit(_set("评议人类别", 2, 2, 4)), workbook_errors(),
+        Case("negative_issued", "发放票数为负数", _edit(_set("评议人类别", 1, 2, -3)), workbook_errors(forms=1),
+             message="发放票数"),
+        Case("issued_below_returned", "发放票数少于回收票数", _edit(_set("评议人类别", 2, 2, 4)), workbook_errors(forms=1),
              message="回收票数多于发放票数"),
         Case("category_weight_zero", "评议人类别权重为 0",
              _edit(_both(_set("评议人类别", 1, 1, 0), _set("评议人类别", 2, 1, "100%"))), workbook_errors(),
@@ -343,7 +358,7 @@ def cases() -> list[Case]:
         Case("weights_do_not_sum", "类别权重合计 120%", _edit(_set("评议人类别", 1, 1, "60%")), workbook_errors(),
              message="合计"),
         Case("duplicate_reporter_id", "述职人编号重复", _edit(_set("述职人", 3, 0, "01")),
-             workbook_errors(prepare=1, compare=1, rectify=1), message="重复", messages={"prepare": "重复"}),
+             workbook_errors(prepare=1, compare=1, rectify=1, forms=1), message="重复", messages={"prepare": "重复"}),
         Case("duplicate_ballot_id", "同一类别中票号重复", _edit(_set(b, 3, 0, forms[0][0])), workbook_errors(),
              message="重复"),
         Case("unknown_category", "票上的评议人类别不在类别表中", _edit(_set(b, 2, 1, "群众")), workbook_errors(),
@@ -374,8 +389,9 @@ def cases() -> list[Case]:
                                                  + [list(r) for r in book[b][4:]])),
              workbook_errors(), message="两次录入不一致"),
         Case("chart_and_late_reporter", "自建工作表有图表，又追加了述职人（prepare 须拒绝）",
-             _openpyxl(_chart_and_late_reporter), workbook_errors(prepare=1, compare=1, rectify=1),
-             message="04 赵六", messages={"prepare": "图表", "rectify": "图表", "comments import": "图表"}),
+             _openpyxl(_chart_and_late_reporter),
+             {**workbook_errors(prepare=1, compare=1, rectify=1), "ledger split": 0, "carry": 1},
+             message="04 赵六", messages={command: "图表" for command in EDITING}),
         Case("formula_like_name", "姓名以“=”开头（文本，不是公式）",
              _edit(_both(_set("述职人", 1, 2, "=HYPERLINK(\"x\")"), _set(b, 0, 3, "01 =HYPERLINK(\"x\")"))),
              {**FINE, "verify": 1}),
@@ -384,7 +400,7 @@ def cases() -> list[Case]:
         Case("path_with_spaces", "路径和文件名含空格和中文", lambda folder: write_base(folder / "述职 评议 表 2024.xlsx"),
              FINE, file="述职 评议 表 2024.xlsx"),
         Case("lock_file", "文件正在 Excel 中打开（有锁文件）", _lock_file,
-             {**FINE, "prepare": 1, "rectify": 1, "comments import": 1},
+             {**FINE, **dict.fromkeys(EDITING, 1)},
              messages={command: "正在 Excel/WPS 中打开" for command in EDITING}),
     ]
 
@@ -408,6 +424,27 @@ def with_mail(case: Case) -> Case:
     return case
 
 
+@functools.lru_cache(maxsize=1)
+def returned_ledger_bytes() -> bytes:
+    """01's 整改台账 as `ledger split` writes it from the base meeting, with 整改措施 of 01-1
+    filled in by the unit (so `ledger merge` has one cell to take back)."""
+    import openpyxl
+
+    from workbook.api import run_ledger_split
+
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder) / FILE
+        base.write_bytes(base_bytes())
+        run = run_ledger_split(base, Path(folder) / "out")
+        (ledger,) = run.files
+        book = openpyxl.load_workbook(ledger)
+        sheet = book["整改台账"]
+        column = [cell.value for cell in sheet[1]].index("整改措施") + 1
+        sheet.cell(row=2, column=column, value="每月集中学习一次")
+        book.save(ledger)
+        return ledger.read_bytes()
+
+
 def generate(out: Path) -> list[Case]:
     out.mkdir(parents=True, exist_ok=True)
     made = [with_mail(case) for case in all_cases()]
@@ -417,6 +454,8 @@ def generate(out: Path) -> list[Case]:
         folder.mkdir(exist_ok=True)
         case.build(folder)
         (folder / SPEECH).write_text(SPEECH_TEXT, encoding="utf-8")
+        (folder / LEDGER).write_bytes(returned_ledger_bytes())
+        (folder / LAST_YEAR).write_bytes(base_bytes())
         manifest[case.name] = {"fault": case.fault, "file": case.file, "expect": case.expect,
                                "message": case.message}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

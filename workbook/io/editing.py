@@ -202,7 +202,11 @@ def _comparable(value: Any) -> Any:
         return float(value)
     if isinstance(value, _dt.datetime):
         return value.date() if value.time() == _dt.time(0) else value
-    if isinstance(value, (str, _dt.date, _dt.time)):
+    if isinstance(value, str):   # openpyxl keeps Excel's _x000B_ escapes; calamine decodes them
+        from .reader import decode_escapes
+
+        return decode_escapes(value)
+    if isinstance(value, (_dt.date, _dt.time)):
         return value
     if isinstance(value, _dt.timedelta):
         return str(value)

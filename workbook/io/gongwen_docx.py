@@ -322,20 +322,23 @@ def build_template(kind: str, fonts: dict[str, str] | None = None) -> bytes:
     document.core_properties.author = "shuping"
     _front_matter(document)
     if kind == "notice":
-        _para(document, "一、评议结果", "公文一级标题", indent=True)
+        # every section but the result is printed only when it has content; the headings
+        # come numbered from the context (一、二、… as printed), so no heading is left empty
+        _para(document, "{{ headings.result }}", "公文一级标题", indent=True)
         _para(document, "{{ result_text }}", "公文正文", indent=True)
-        _para(document, "二、主要成绩", "公文一级标题", indent=True)
-        _loop(document, "achievements")
-        _para(document, "三、存在的问题", "公文一级标题", indent=True)
-        _loop(document, "problems")
-        _para(document, "四、希望和要求", "公文一级标题", indent=True)
-        _loop(document, "expectations")
-        _para(document, "五、整改要求", "公文一级标题", indent=True)
+        for key in ("achievements", "problems", "expectations"):
+            _para(document, f"{{%p if {key} %}}", "公文正文")
+            _para(document, f"{{{{ headings.{key} }}}}", "公文一级标题", indent=True)
+            _loop(document, key)
+            _para(document, "{%p endif %}", "公文正文")
+        _para(document, "{%p if rectify_rows %}", "公文正文")
+        _para(document, "{{ headings.rectify }}", "公文一级标题", indent=True)
         _para(document, "{{ rectify_text }}", "公文正文", indent=True)
         _para(document, "（一）整改问题清单", "公文二级标题", indent=True)
         _table(document, ("问题编号", "问题描述", "整改时限", "整改状态"),
                ("{{ row.id }}", "{{ row.problem }}", "{{ row.deadline }}", "{{ row.status }}"),
                "rectify_rows", (20, 86, 30, 20))
+        _para(document, "{%p endif %}", "公文正文")
     else:
         _para(document, "{{ result_text }}", "公文正文", indent=True)
         _bulletin_table(document)

@@ -93,10 +93,12 @@ def read_unit_ledger(path: Path) -> tuple[str, list[ReturnedRow]]:
     source = open_source(path)
     if SHEET_UNIT_LEDGER not in source.sheet_names or SHEET_UNIT_INFO not in source.sheet_names:
         raise UnreadableWorkbook(f"“{path.name}”不是 shuping 导出的整改台账（缺少“{SHEET_UNIT_LEDGER}”或“{SHEET_UNIT_INFO}”表）")
-    unit = ""
+    unit = organization = ""
     for row in source.rows(SHEET_UNIT_INFO):
         if row and clean_text(row[0]) == UNIT_ID_LABEL and len(row) > 1:
             unit = clean_text(row[1])
+        if row and clean_text(row[0]) == "党组织" and len(row) > 1:
+            organization = str(row[1] or "").strip()
     if not unit:
         raise UnreadableWorkbook(f"“{path.name}”的“{SHEET_UNIT_INFO}”表中没有{UNIT_ID_LABEL}")
     rows = source.rows(SHEET_UNIT_LEDGER)
@@ -109,5 +111,5 @@ def read_unit_ledger(path: Path) -> tuple[str, list[ReturnedRow]]:
         values = {name: row[col] if col < len(row) else None for name, col in positions.items()}
         problem_id = clean_text(values.get("问题编号"))
         if problem_id:
-            returned.append(ReturnedRow(problem_id, unit, values, path.name, index))
+            returned.append(ReturnedRow(problem_id, unit, values, path.name, index, organization))
     return unit, returned

@@ -73,6 +73,37 @@ class SheetSource(Protocol):
     def facts(self, name: str) -> SheetFacts: ...
 
 
+# Characters XML 1.0 cannot hold (Excel stores them as _x000B_ …): no Word notice, no
+# openpyxl save could write them. Tab and line feed are text; a carriage return becomes a
+# line feed. calamine already turns Excel's _xHHHH_ escapes into the characters.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def decode_escapes(text: str) -> str:
+    """Excel's _xHHHH_ escapes as characters (_x005F_ is a literal underscore), for text
+    read by an engine that leaves them (openpyxl does; calamine decodes them itself)."""
+    if "_x" not in text:
+        return text
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def clean_controls(rows: list[list[CellValue]], upto: int | None = None) -> list[tuple[int, int, str]]:
+    """Remove control characters from the text cells of `rows` (the first `upto` rows only
+    when given), in place; returns (row, col, the character codes removed) per cell."""
+    cleaned = []
+    for r, row in enumerate(rows if upto is None else rows[:upto]):
+        for c, value in enumerate(row):
+            if value.__class__ is str and ("\r" in value or _CONTROL.search(value)):
+                text = value.replace("\r\n", "\n").replace("\r", "\n")
+                found = sorted({f"U+{ord(ch):04X}" for ch in _CONTROL.findall(text)})
+                text = _CONTROL.sub("", text)
+                row[c] = text or None
+                if found:
+                    cleaned.append((r, c, " ".join(found)))
+    return cleaned
+
+
 def convert_cell(value: CellValue) -> CellValue:
     """One place for engine quirks: '' -> None, integral float -> int."""
     if value == "" or value is None:
@@ -97,13 +128,16 @@ class DictSource:
                  facts: dict[str, SheetFacts] | None = None):
         self._sheets = sheets
         self._facts = facts or {}
+        self.controls: dict[str, list[tuple[int, int, str]]] = {}   # control characters removed
 
     @property
     def sheet_names(self) -> list[str]:
         return list(self._sheets)
 
     def rows(self, name: str) -> list[list[CellValue]]:
-        return trim_rows([[convert_cell(v) for v in row] for row in self._sheets[name]])
+        rows = trim_rows([[convert_cell(v) for v in row] for row in self._sheets[name]])
+        self.controls[name] = clean_controls(rows, S.BALLOT_HEADER_ROWS if name in RAW_SHEETS else None)
+        return rows
 
     def facts(self, name: str) -> SheetFacts:
         return self._facts.get(name, SheetFacts())
@@ -112,10 +146,15 @@ class DictSource:
 class CalamineSource:
     """python-calamine values plus a byte scan of a sheet's XML for the facts."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, clean: bool = False):
         self.path = Path(path)
         self._sheet_parts = inspect_workbook(self.path)
         self._prefetched: dict = {}
+        # With `clean`, control characters are removed from text cells (what was removed,
+        # where, is in `controls`); without, values are exactly what the file holds
+        # (the editing path's read-back check compares those).
+        self.clean = clean
+        self.controls: dict[str, list[tuple[int, int, str]]] = {}
         try:
             from python_calamine import CalamineWorkbook
         except ImportError as exc:  # pragma: no cover - a dependency of the package
@@ -147,9 +186,16 @@ class CalamineSource:
         if name in RAW_SHEETS:
             # the ballot grid is read as it is, only "" made None: its parser takes
             # floats and ints alike, and a per-cell function call costs a second at 4M cells
-            return trim_rows([[None if v == "" else v for v in row] for row in raw])
+            # (a control character in a grade cell is an unknown grade, reported there)
+            rows = trim_rows([[None if v == "" else v for v in row] for row in raw])
+            if self.clean:
+                self.controls[name] = clean_controls(rows, S.BALLOT_HEADER_ROWS)
+            return rows
         convert = convert_cell
-        return trim_rows([[convert(v) for v in row] for row in raw])
+        rows = trim_rows([[convert(v) for v in row] for row in raw])
+        if self.clean:
+            self.controls[name] = clean_controls(rows)
+        return rows
 
     def _scan(self, name: str) -> SheetFacts:
         part = self._sheet_parts.get(name)
@@ -173,7 +219,8 @@ class CalamineSource:
 
 
 def open_source(path: str | os.PathLike) -> CalamineSource:
-    return CalamineSource(path)
+    """A workbook to read as data: text cells without control characters."""
+    return CalamineSource(path, clean=True)
 
 
 # --- vetting the file ---------------------------------------------------------------

@@ -25,7 +25,11 @@ def read_speech(path: str | Path) -> str:
     if suffix == ".docx":
         return _read_docx(path)
     if suffix in (".txt", ".text", ""):
-        return _read_text(path)
+        from .reader import clean_controls
+
+        rows = [[_read_text(path)]]
+        clean_controls(rows)    # control characters (a paste from another system) cannot go into a sheet
+        return rows[0][0] or ""
     if suffix == ".doc":
         raise UnreadableWorkbook(f"“{path.name}”是旧版 Word 文件（.doc），请在 Word 中另存为 .docx 后再试")
     raise UnreadableWorkbook(f"讲话稿应为 .docx 或 .txt 文件：{path.name}")

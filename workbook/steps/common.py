@@ -7,21 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import schema as S
-from ..issues import Issue
+from ..plans import errors_in  # noqa: F401  (the steps import it from here)
 
 
 def output_dir(path: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
     """`<stem>_成果/` beside the workbook unless told otherwise."""
     path = Path(path)
     return Path(out) if out else path.with_name(path.stem + S.OUTPUT_DIR_SUFFIX)
-
-
-def errors_in(issues: list[Issue], sheets: tuple[str, ...] = (), codes: tuple[str, ...] = (),
-              weights: bool = True) -> list[Issue]:
-    """The errors that stop a command: those on `sheets` or with one of `codes`; without
-    weight errors when `weights` is False (a header or a paper form is not made of weights)."""
-    return [i for i in issues if i.is_error and (i.source.sheet in sheets or i.code in codes)
-            and (weights or "WEIGHT" not in i.code)]
 
 
 def write_json(path: Path, data: dict[str, Any]) -> Path:

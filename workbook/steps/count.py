@@ -37,7 +37,7 @@ def run_tally(path: str | os.PathLike, out: str | os.PathLike | None = None,
     from ..report import result_json
 
     book, issues = load_book(path)
-    result, issues = tally(book, issues)
+    result, issues = tally(book, issues, past_follow_up=True)   # 点评/整改清单 errors: a warning here
     run = TallyRun(book, result, issues)
     if result is None:
         return run
@@ -82,6 +82,9 @@ class VerifyRun:
         return self.ballots_match and self.results_match and self.file_intact is not False
 
 
+MAX_RESULTS_BYTES = 256 << 20     # a results JSON of 10,000 forms is a few MB
+
+
 def read_recorded_fingerprints(results: Path) -> tuple[dict[str, str], bool | None]:
     """(fingerprints a results file carries, whether a JSON file's figures still match them)."""
     from ..fingerprint import PROPERTY_BALLOTS, PROPERTY_RESULTS, results_fingerprint
@@ -96,17 +99,30 @@ def read_recorded_fingerprints(results: Path) -> tuple[dict[str, str], bool | No
         recorded = {"ballots": properties.get(PROPERTY_BALLOTS, ""), "results": properties.get(PROPERTY_RESULTS, "")}
         intact = None
     else:
+        not_results = f"“{results.name}”不是可读的计票结果 JSON 文件"
         try:
+            if results.stat().st_size > MAX_RESULTS_BYTES:
+                raise UnreadableWorkbook(f"{not_results}：文件过大（超过 {MAX_RESULTS_BYTES >> 20} MB）")
             data = json.loads(results.read_bytes().decode("utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise UnreadableWorkbook(f"“{results.name}”不是可读的计票结果 JSON 文件：{exc}") from exc
+        except UnicodeDecodeError:
+            raise UnreadableWorkbook(f"{not_results}：不是 UTF-8 文本") from None
+        except RecursionError:
+            raise UnreadableWorkbook(f"{not_results}：内容嵌套过深，不是 shuping tally 写出的格式") from None
+        except ValueError as exc:   # json.JSONDecodeError: say where, in Chinese
+            where = f"（第 {exc.lineno} 行第 {exc.colno} 列）" if isinstance(exc, json.JSONDecodeError) else ""
+            raise UnreadableWorkbook(f"{not_results}：JSON 格式有误{where}") from None
+        except OSError as exc:
+            raise UnreadableWorkbook(f"{not_results}：{exc.strerror or exc}") from None
         recorded = data.get("fingerprints") if isinstance(data, dict) else None
         if not isinstance(recorded, dict):
             raise UnreadableWorkbook(f"“{results.name}”中没有指纹（fingerprints），不是 shuping 计票结果文件")
-        intact = results_fingerprint(data) == recorded.get("results")
-    if not recorded.get("ballots") or not recorded.get("results"):
+        try:
+            intact = results_fingerprint(data) == recorded.get("results")
+        except (RecursionError, ValueError, TypeError):
+            raise UnreadableWorkbook(f"{not_results}：内容嵌套过深或类型不对，不是 shuping tally 写出的格式") from None
+    if not all(isinstance(recorded.get(key), str) and recorded.get(key) for key in ("ballots", "results")):
         raise UnreadableWorkbook(f"“{results.name}”中没有 shuping 的指纹，不是由 shuping tally 生成的结果文件")
-    return recorded, intact
+    return {"ballots": recorded["ballots"], "results": recorded["results"]}, intact
 
 
 def run_verify(path: str | os.PathLike, results: str | os.PathLike) -> VerifyRun:
@@ -116,7 +132,7 @@ def run_verify(path: str | os.PathLike, results: str | os.PathLike) -> VerifyRun
 
     recorded, intact = read_recorded_fingerprints(Path(results))
     book, issues = load_book(path)
-    result, issues = tally(book, issues)
+    result, issues = tally(book, issues, past_follow_up=True)   # as run_tally counted
     recomputed = None if result is None else result_json(result, issues)["fingerprints"]["results"]
     return VerifyRun(recorded, ballots_fingerprint(book), recomputed, intact, issues)
 

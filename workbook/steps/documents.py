@@ -51,6 +51,7 @@ class NoticesRun:
     units: list[Path] = field(default_factory=list)
     archive: Path | None = None
     templates: dict[str, str] = field(default_factory=dict)   # which template was used, in words
+    review: list = field(default_factory=list)    # review.Doubt: the pre-issue review of these papers
 
 
 def run_notices(path: str | os.PathLike, out: str | os.PathLike | None = None,
@@ -74,6 +75,9 @@ def run_notices(path: str | os.PathLike, out: str | os.PathLike | None = None,
     if result is None:
         return run
     options = NoticeOptions(issue_date or _dt.date.today(), secret_mark, copy_numbers, cc)
+    from ..review import review_papers
+
+    run.review = review_papers(result, options.issue_date)
     target = output_dir(path, out)
     substitutes = G.missing_font_substitutes(G.installed_fonts())
 

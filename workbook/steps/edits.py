@@ -11,22 +11,8 @@ from .. import schema as S
 from ..issues import Issue
 from ..model import Book
 from ..io.book import load_book
+from ..plans import prepare_blockers
 from .common import errors_in, log_tool_values, rows_region
-
-
-def prepare_blockers(book: Book, issues: list[Issue]) -> list[Issue]:
-    """What stops laying out 评议票: only what the header is made of — ids, names, the
-    sheets themselves — and an empty 述职人 or 评议项目. The command line and the ribbon ask this."""
-    from ..issues import Source, error
-
-    needed = errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_ITEMS), ("SHEET_TOO_LARGE",), weights=False)
-    if not needed and not book.reporters:
-        needed.append(error("REPORTERS_EMPTY", Source(S.SHEET_REPORTERS, 1, 0),
-                            "“述职人”表还没有填写，请先逐行填写述职人，再生成评议票"))
-    if not needed and not book.items:
-        needed.append(error("ITEMS_EMPTY", Source(S.SHEET_ITEMS, 1, 0),
-                            "“评议项目”表还没有填写，请先填写评议项目，再生成评议票"))
-    return needed
 
 
 @dataclass
@@ -97,7 +83,7 @@ def run_import_comments(path: str | os.PathLike, speech: str | os.PathLike, dry_
                         reviewer: str = "", now: _dt.datetime | None = None,
                         progress: Callable[[str], None] | None = None) -> ImportRun:
     """Fill 点评 from the chair's speech: one 综合 row per matched reporter not yet there."""
-    from ..comments import match_blocks, parse_speech
+    from ..comments import fill_masked_names, match_blocks, parse_speech
     from ..io.editing import Edit, edit_workbook
     from ..io.sheet_rows import append_rows
     from ..io.speech import read_speech
@@ -119,8 +105,12 @@ def run_import_comments(path: str | os.PathLike, speech: str | os.PathLike, dry_
             continue
         have.add(match.reporter.id)
         block = match.block
-        rows.append([match.reporter.id, S.AREA_GENERAL, block.achievements, block.problems, block.expectations,
-                     reviewer or None])
+        texts = []
+        for text in (block.achievements, block.problems, block.expectations):
+            text, replaced = fill_masked_names(text, match.reporter.name)   # said per block by the door
+            match.unmasked += replaced
+            texts.append(text)
+        rows.append([match.reporter.id, S.AREA_GENERAL, *texts, reviewer or None])
         run.added.append((match.reporter.id, match.reporter.name))
     if dry_run or not rows:
         return run

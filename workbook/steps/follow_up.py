@@ -102,7 +102,7 @@ def run_ledger_merge(path: str | os.PathLike, files: list[str | os.PathLike], no
         unit, rows = read_unit_ledger(Path(file))
         units.append(unit)
         returned += rows
-    plan = plan_merge(book, returned, _merge_log(path))
+    plan = plan_merge(book, returned, _merge_log(path), today=(now.date() if now else None))
     run = LedgerMergeRun(plan, blocking, units)
     if blocking or not plan.changes:
         return run
@@ -130,19 +130,23 @@ class CarryRun:
     carried: list
     issues: list[Issue]
     edit: Any = None
+    held: list[str] = field(default_factory=list)     # rows whose unit could not be found this year, in words
+    moved: list[str] = field(default_factory=list)    # units found under another 编号, in words
 
 
 def run_carry(old: str | os.PathLike, new: str | os.PathLike, now: _dt.datetime | None = None,
-              progress: Callable[[str], None] | None = None) -> CarryRun:
-    """Copy last year's unfinished 整改清单 rows into the new workbook, history in 备注."""
+              progress: Callable[[str], None] | None = None, mapping: dict[str, str] | None = None) -> CarryRun:
+    """Copy last year's unfinished 整改清单 rows into the new workbook, history in 备注;
+    each row follows its unit (党组织), `mapping` {上年编号: 本年编号} for renamed units."""
     from ..io.editing import Edit, edit_workbook
     from ..io.sheet_rows import append_rows
-    from ..ledger import plan_carry
+    from ..ledger import plan_carry_units
 
     old_book, _ = load_book(old)
     new_book, issues = load_book(new)
     blocking = errors_in(issues, (S.SHEET_RECTIFY,))
-    run = CarryRun(plan_carry(old_book, new_book), blocking)
+    plan = plan_carry_units(old_book, new_book, mapping)
+    run = CarryRun(plan.carried, blocking, held=plan.held, moved=plan.moved)
     if blocking or not run.carried:
         return run
 

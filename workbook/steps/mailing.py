@@ -26,6 +26,7 @@ class MailPlan:
     folder: Path
     issues: list[Issue] = field(default_factory=list)
     made: list[str] = field(default_factory=list)     # outputs made because missing or stale
+    review: list = field(default_factory=list)        # review.Doubt: the pre-issue review of the papers
 
     @property
     def to_send(self) -> list:
@@ -54,6 +55,9 @@ def plan_mail(path: str | os.PathLike, only: list[str] = (), to_leaders: bool = 
                     [i for i in issues if i.is_error])
     if plan.issues:
         return plan
+    from ..review import review_papers
+
+    plan.review = review_papers(result)
     from ..issues import Source, error
 
     if not settings.sender:
