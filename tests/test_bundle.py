@@ -472,6 +472,13 @@ def test_the_bundle_folders_hold_what_a_clerk_needs_and_the_manifest_checks(bund
         assert bundle_install.manifest_problems(folder) == []
         listed = [line.split("  ", 1)[1] for line in (folder / "清单.txt").read_text(encoding="utf-8").splitlines()]
         assert listed == sorted(listed) and len(listed) == len(bundle_files.bundle_files(folder)) - 1
+    # the shuping wheel holds every package of the checkout (a package missing from pyproject's list once broke it)
+    own = next((linux / "wheels").glob("shuping-*.whl"))
+    with zipfile.ZipFile(own) as z:
+        packaged = {n.rsplit("/", 1)[0] for n in z.namelist() if n.endswith("/__init__.py")}
+    checkout = {p.parent.relative_to(ROOT).as_posix() for top in ("workbook", "macros_py", "addin", "assistant")
+                for p in (ROOT / top).rglob("__init__.py") if "__pycache__" not in p.parts}
+    assert checkout <= packaged, checkout - packaged
     for bat in ("安装.bat", "卸载.bat"):
         bat_promises((win / bat).read_bytes(), PY)
     assert (win / "说明.txt").read_bytes().count(b"\r\n") > 5
