@@ -342,7 +342,7 @@ def install(bundle: Path, target: Path, shortcuts: bool = True) -> int:
     write_record(target, record)
     say(f"安装完成。命令行：\"{shuping}\"；助手：{SHORTCUT}（\"{shuping}\" app）。")
     if not config.get("assistant"):
-        say("注意：这个版本的述评还没有“shuping app”（助手界面），快捷方式打开后会显示命令列表。")
+        say("注意：这个版本的述评还没有“shuping app”（述评助手），快捷方式要到装上带助手的版本后才能用。")
     say(f"卸载：运行 {target / ('卸载.bat' if sys.platform == 'win32' else 'uninstall.sh')}")
     return code
 

@@ -436,6 +436,6 @@ def readme_text(config: dict, target: Target, wheels: list[str]) -> str:
     need = f"；需要 glibc {config['glibc']} 或更新" if config.get("glibc") else ""
     return "\n".join([f"述评（shuping）{config['shuping_version']} 离线安装包",
                       f"适用于：{target.label}，Python {python}{need}。", ""] + steps + [
-        "", f"快捷方式运行“shuping app”（述评助手）{'' if config['assistant'] else '——这个版本还没有助手界面，打开后显示命令列表'}。",
+        "", f"快捷方式运行“shuping app”（述评助手）{'' if config['assistant'] else '——这个版本还没有助手，快捷方式要到装上带助手的版本后才能用'}。",
         f"本包含 {len(wheels)} 个 wheel（见 wheels 文件夹），每个文件的 SHA-256 见“清单.txt”，"
         "在 Linux/macOS 上也可以用 sha256sum -c 清单.txt 核对。", ""])
