@@ -109,6 +109,39 @@ def test_pip_sees_only_the_folder(monkeypatch):
     assert env["PIP_CONFIG_FILE"] == os.devnull and env["PIP_NO_INDEX"] == "1"
 
 
+def test_windows_shortcuts_through_powershell_and_the_fallback_without_it(tmp_path, monkeypatch):
+    import base64
+
+    exe = Path(r"C:\Users\O'Neil 张\AppData\Local\shuping\venv\Scripts\shuping.exe")
+    made = [tmp_path / "Desktop" / "述评助手.lnk", tmp_path / "Programs" / "述评助手.lnk"]
+    for path in made:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"lnk")
+    seen = {}
+
+    def powershell(args, **kwargs):
+        seen["args"] = args
+        return subprocess.CompletedProcess(args, 0, ("\r\n".join(map(str, made)) + "\r\n").encode("utf-8"), b"")
+
+    monkeypatch.setattr(bundle_install.subprocess, "run", powershell)
+    assert bundle_install.windows_shortcuts(exe) == made
+    args = seen["args"]
+    assert args[:4] == ["powershell", "-NoProfile", "-NonInteractive", "-EncodedCommand"]
+    script = base64.b64decode(args[4]).decode("utf-16-le")
+    assert "$link.TargetPath = '" + str(exe).replace("'", "''") + "'" in script     # O'Neil quoted for PowerShell
+    assert "$link.Arguments = 'app'" in script and "GetFolderPath('Desktop')" in script
+    assert "GetFolderPath('Programs')" in script and "[Text.Encoding]::UTF8" in script
+
+    def blocked(args, **kwargs):
+        raise OSError("powershell is blocked")
+
+    monkeypatch.setattr(bundle_install.subprocess, "run", blocked)
+    monkeypatch.setenv("USERPROFILE", str(tmp_path))
+    (fallback,) = bundle_install.windows_shortcuts(exe)
+    assert fallback == tmp_path / "Desktop" / "述评助手.bat"
+    assert fallback.read_bytes() == f'@echo off\r\nchcp 65001 >nul\r\n"{exe}" app\r\n'.encode("utf-8")
+
+
 # ------------------------------------------------------------------ 清单.txt and the machine check
 
 def test_manifest_catches_a_changed_byte_a_missing_file_and_a_stray_wheel(tmp_path):
