@@ -298,9 +298,9 @@ def install(bundle: Path, target: Path, shortcuts: bool = True) -> int:
         record["files"] = list(previous.get("files", []))
         record["addin"] = bool(previous.get("addin"))
         remove_venv(venv)
+    write_record(target, record)      # first: an install that stops half-way can be redone or uninstalled
     say(f"3. 建立独立的 Python 环境：{venv}")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    write_record(target, record)
     python = venv_program(venv, "python")
     wheels = bundle / WHEELS
     pip_wheel = wheels / config["pip_wheel"]
