@@ -64,10 +64,14 @@ class PipRun:
         return NO_MATCH.findall(self.output)
 
 
+SOURCE_DATE_EPOCH = "1704067200"    # 2024-01-01: the wheel's entries get this time, so the same source gives the same wheel
+
+
 def run_pip(args: Sequence[str], markers: dict[str, str] | None = None, timeout: float = 1800) -> PipRun:
     """The current interpreter's pip, its output kept (stdout and stderr together)."""
     command = [sys.executable, "-c", PIP_BOOTSTRAP, json.dumps(markers or {}), *args]
-    env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1", PYTHONIOENCODING="utf-8")
+    env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1", PYTHONIOENCODING="utf-8",
+               SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH)
     try:
         done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, timeout=timeout)
     except subprocess.TimeoutExpired:
