@@ -838,7 +838,7 @@ def bundle(platform: Annotated[str, typer.Option("--platform", help="win_amd64�
     """生成离线安装包（一个文件夹和它的 zip）：述评、全部依赖的 wheel、加载项、安装/卸载脚本、清单.txt。
 
     在能访问软件包索引的电脑上运行；办公电脑安装时不需要网络和管理员权限。
-    例：shuping bundle --platform win_amd64 --python 3.11 -o 安装包
+    示例：shuping bundle --platform win_amd64 --python 3.12 -o 安装包
     """
     from addin.build import build_from_wheel
 
