@@ -2,6 +2,7 @@
 assistant) may call, by name. Each lives in the `steps` module of its capability."""
 from __future__ import annotations
 
+from .steps.bundle import BundleRun, build_bundle
 from .steps.common import errors_in, output_dir, write_json
 from .steps.count import (CompareRun, TallyRun, VerifyRun, check_workbook, read_recorded_fingerprints, run_compare,
                           run_tally, run_verify)
@@ -25,6 +26,7 @@ __all__ = [
     "run_ledger_split", "run_progress",
     "MailPlan", "SendResult", "mail_password", "plan_mail", "send_planned", "write_drafts",
     "DemoRun", "new_workbook", "run_demo",
+    "BundleRun", "build_bundle",
     "PrepareTotalsRun", "TotalsCompareRun", "books_in_totals_mode", "new_demo_totals", "run_compare_totals",
     "run_prepare_totals", "write_totals_copy",
 ]

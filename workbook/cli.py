@@ -860,6 +860,37 @@ def addin_uninstall() -> None:
     _stdout_console().print("\n".join(done) or "没有找到已安装的加载项，未做任何改动。")
 
 
+@app.command()
+@guarded
+def bundle(platform: Annotated[str, typer.Option("--platform", help="win_amd64、macos、linux_x86_64、linux_aarch64",
+                                                 show_default=False)],
+           python: Annotated[str, typer.Option("--python", help="目标电脑上的 Python 版本：3.10、3.11、3.12、3.13",
+                                               show_default=False)],
+           out: Annotated[Optional[Path], typer.Option("-o", "--out", help="输出文件夹（默认当前文件夹）")] = None,
+           source: Annotated[Optional[Path], typer.Option("--source", help="述评源代码文件夹（默认：正在运行的这一份）")] = None,
+           ) -> None:
+    """生成离线安装包（一个文件夹和它的 zip）：述评、全部依赖的 wheel、加载项、安装/卸载脚本、清单.txt。
+
+    在能访问软件包索引的电脑上运行；办公电脑安装时不需要网络和管理员权限。
+    示例：shuping bundle --platform win_amd64 --python 3.12 -o 安装包
+    """
+    from addin.build import build_from_wheel
+
+    from .api import build_bundle
+
+    console = _stdout_console()
+    run = build_bundle(platform, python, out, source, progress=lambda line: console.print(line, markup=False),
+                       make_addin=build_from_wheel)
+    mb = 1024 * 1024
+    console.print(f"已生成：{run.folder}（{run.files} 个文件，{run.folder_bytes / mb:.1f} MB）")
+    console.print(f"        {run.archive}（{run.archive_bytes / mb:.1f} MB），含 {len(run.wheels)} 个 wheel"
+                  + (f"，需要 glibc {run.glibc} 或更新" if run.glibc else "") + f"，用时 {run.seconds:.0f} 秒")
+    if run.removed:
+        console.print(f"        已去掉目标平台用不到的：{'、'.join(run.removed)}")
+    if "app" not in run.extras:
+        console.print("提示：这个版本的述评还没有 app 扩展（述评助手），快捷方式仍指向 shuping app。")
+
+
 ledger_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
                          help="整改台账：分发给各单位填报，收回后合并。\n\n示例：shuping ledger split 2024述职评议.xlsx")
 app.add_typer(ledger_app, name="ledger")

@@ -53,6 +53,10 @@ class UsageError(ShupingError):
 class OutputRefused(ShupingError):
     """An output would replace the input or a file shuping did not write; nothing was written."""
 
+
+class IndexUnreachable(ShupingError):
+    """`shuping bundle` cannot reach a package index (no network, a proxy, the index down)."""
+
     exit_code = 2
 
 
@@ -60,3 +64,9 @@ class TemplateRefused(ShupingError):
     """A Word template is unusable or reaches for what a template must not; nothing was written."""
 
     exit_code = 2
+
+
+class BundleError(ShupingError):
+    """An offline bundle cannot be made complete (a dependency without a wheel for the target, pip failed)."""
+
+    exit_code = 1
