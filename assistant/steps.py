@@ -509,29 +509,56 @@ def _wanted(params: dict) -> list[str]:
     return [part.strip() for part in str(params.get("only") or "").replace("，", ",").split(",") if part.strip()]
 
 
+def _stale_papers(report: Report, plan) -> bool:
+    """Papers older than what they are made from: said, with the step that makes them anew
+    (mail never remakes them itself, so the 成文日期 stays the clerk's)."""
+    if not plan.stale:
+        return False
+    report.status = "problems"
+    report.say("反馈意见和结果通报不是最新的，未发送任何邮件：" + "；".join(plan.stale))
+    report.say("请先点“生成通知”重新生成（成文日期沿用上次的日期），再预览邮件。命令行：" + "；".join(plan.remake))
+    return True
+
+
 def mail_preview(path: Path, params: dict, say: Say) -> Report:
-    """What would go to whom; the page must get the clerk's confirmation of exactly this."""
+    """What would go to whom; the page must get the clerk's confirmation of exactly this.
+    A preview sends nothing, so it is planned as a dry run (papers never made are made, and
+    said; existing ones are never remade)."""
+    from workbook import schema as S
+    from workbook.issues import Source, error
+
     report = Report("mail_preview")
-    say("正在准备邮件（需要时重新计票、生成通知）…")
+    say("正在准备邮件…")
     plan = api.plan_mail(path, _wanted(params), bool(params.get("to_leaders")), bool(params.get("resend")),
-                         dry_run=bool(params.get("dry_run")))
-    if plan.issues:
-        report.problems(plan.issues, "未发送任何邮件。请先改正上面的错误。")
+                         dry_run=True)
+    try:
+        if plan.issues:
+            report.problems(plan.issues, "未发送任何邮件。请先改正上面的错误。")
+            return report
+        if _stale_papers(report, plan):
+            return report
+        for made in plan.made:
+            report.say(f"已生成：{made}（此前没有生成过）")
+        if plan.papers_date:
+            report.say(f"成文日期：{plan.papers_date}")
+        report.tables.append(_mail_preview(plan))
+        if plan.review:
+            report.say(f"发文前核对：{len(plan.review)} 处需要核对后再发送（见下表）。")
+            report.tables.append(review_table(plan.review))
+        keys = sorted(m.key for m in plan.to_send)
+        if not keys:
+            report.say("没有需要发送的邮件（已发送过的不会重发）。")
+            return report
+        if not plan.settings.server:
+            report.problems([error("MAIL_NO_SERVER", Source(S.SHEET_MAIL), "“邮件设置”中没有填写 SMTP服务器")],
+                            "可以先“生成邮件草稿”核对；填写服务器后才能发送。")
+            return report
+        report.say(f"将发送 {len(keys)} 封邮件：每位述职人只附本人的反馈意见，领导抄送附计票汇总表和结果通报。")
+        report.confirm = {"action": "mail_send", "keys": keys, "signature": mail_signature(plan), "count": len(keys),
+                          "label": f"确认发送这 {len(keys)} 封邮件", "password": bool(plan.settings.user)}
         return report
-    for made in plan.made:
-        report.say(f"已重新生成：{made}（原有文件缺失或早于工作簿）")
-    report.tables.append(_mail_preview(plan))
-    if plan.review:
-        report.say(f"发文前核对：{len(plan.review)} 处需要核对后再发送（见下表）。")
-        report.tables.append(review_table(plan.review))
-    keys = sorted(m.key for m in plan.to_send)
-    if not keys:
-        report.say("没有需要发送的邮件。")
-        return report
-    report.say(f"将发送 {len(keys)} 封邮件：每位述职人只附本人的反馈意见，领导抄送附计票汇总表和结果通报。")
-    report.confirm = {"action": "mail_send", "keys": keys, "signature": mail_signature(plan), "count": len(keys),
-                      "label": f"确认发送这 {len(keys)} 封邮件", "password": bool(plan.settings.user)}
-    return report
+    finally:
+        plan.close()
 
 
 def mail_send(path: Path, params: dict, say: Say) -> Report:
@@ -542,8 +569,17 @@ def mail_send(path: Path, params: dict, say: Say) -> Report:
     if params.get("confirmed") is not True:
         raise UsageError("未确认，未发送任何邮件。")
     plan = api.plan_mail(path, _wanted(params), bool(params.get("to_leaders")), bool(params.get("resend")))
+    try:      # the meeting's send-log lock is held from planning to the last answer
+        return _send_confirmed(plan, params, say, report)
+    finally:
+        plan.close()
+
+
+def _send_confirmed(plan, params: dict, say: Say, report: Report) -> Report:
     if plan.issues:
         report.problems(plan.issues, "未发送任何邮件。")
+        return report
+    if _stale_papers(report, plan):
         return report
     if mail_signature(plan) != params.get("signature"):
         report.status = "problems"
@@ -570,6 +606,8 @@ def mail_drafts(path: Path, params: dict, say: Say) -> Report:
                          dry_run=True)
     if plan.issues:
         report.problems(plan.issues, "未生成草稿。")
+        return report
+    if _stale_papers(report, plan):
         return report
     report.tables.append(_mail_preview(plan))
     drafts = api.write_drafts(plan)

@@ -53,6 +53,8 @@ class UsageError(ShupingError):
 class OutputRefused(ShupingError):
     """An output would replace the input or a file shuping did not write; nothing was written."""
 
+    exit_code = 2
+
 
 class IndexUnreachable(ShupingError):
     """`shuping bundle` cannot reach a package index (no network, a proxy, the index down)."""

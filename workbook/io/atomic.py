@@ -186,7 +186,7 @@ def _replace_via_temporary(target: Path, fill: Callable[[Path], None],
         _fsync_folder(target.parent)
         if faults:
             fault_point("after-rename")
-    except PermissionError as exc:
+    except PermissionError:
         raise OutputError(f"无法写入“{target.name}”：文件可能正在其他程序中打开，或没有写入权限") from None
     except Exception as exc:   # OSError, or a writer's own error wrapping one (xlsxwriter's FileCreateError)
         os_error = _os_error_in(exc)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .bundle_install import CONFIG, MANIFEST, WHEELS, sha256
+from .bundle_install import CONFIG, MANIFEST, sha256
 
 # pip with the target's marker environment; falls back to pip as it is if its internals moved
 # (steps/bundle.py then fetches what the target's markers add, from the wheels' metadata).

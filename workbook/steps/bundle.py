@@ -417,7 +417,7 @@ def readme_text(config: dict, target: Target, wheels: list[str]) -> str:
                  "   双击，去掉“Use admin privileges when installing py.exe”前面的勾，再点 Install Now",
                  "  （为当前用户安装，不需要管理员权限）。已装过可跳过。",
                  "2. 双击本文件夹中的“安装.bat”。它会：",
-                 f"   · 按“清单.txt”核对每个文件（SHA-256），有一个不符就停下，什么也不改；",
+                 "   · 按“清单.txt”核对每个文件（SHA-256），有一个不符就停下，什么也不改；",
                  r"   · 在 %LOCALAPPDATA%\shuping\venv 建立独立的 Python 环境，从本文件夹安装述评（不连网）；",
                  "   · 安装 Excel 加载项（重新打开 Excel 后出现“述职评议”选项卡）；",
                  "   · 在桌面和开始菜单放一个“述评助手”快捷方式。",
