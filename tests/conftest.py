@@ -11,10 +11,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_EXAMPLES = ROOT.parent / "shared" / "examples"
 
 
-def pytest_addoption(parser):
-    parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the code")
-
-
 @pytest.fixture
 def worked_example() -> Path:
     path = SHARED_EXAMPLES / "worked_example.xlsx"

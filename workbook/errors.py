@@ -28,6 +28,15 @@ class EditRefused(ShupingError):
     exit_code = 1
 
 
+class ConditionError(ValueError):
+    """A 条件 of 等次规则 that does not parse; the parser reports it at the rule's cell."""
+
+    def __init__(self, message: str, position: int):
+        super().__init__(message)
+        self.message = message
+        self.position = position  # 1-based character in the normalised text
+
+
 class SheetTooLarge(Exception):
     """A sheet whose used range is absurdly large; the parser reports it as an issue."""
 
