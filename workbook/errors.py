@@ -48,3 +48,9 @@ class UsageError(ShupingError):
     """The command was called wrongly (a bad option value, a target that exists)."""
 
     exit_code = 2
+
+
+class PackageEditUnsupported(ShupingError):
+    """This edit cannot be made part by part in the package; the full save path (or a refusal) must."""
+
+    exit_code = 1
