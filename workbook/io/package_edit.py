@@ -91,11 +91,13 @@ def cell_text(text: str) -> str:
     return escape(text)
 
 
-def excel_serial(value: _dt.date) -> float | int:
+def excel_serial(value: _dt.date, date1904: bool = False) -> float | int:
+    """Excel's day number (the 1900 system, or the 1904 one a Mac workbook may use)."""
+    epoch = _dt.datetime(1904, 1, 1) if date1904 else _dt.datetime(1899, 12, 30)
     if isinstance(value, _dt.datetime):
-        delta = value - _dt.datetime(1899, 12, 30)
+        delta = value - epoch
         return delta.days + delta.seconds / 86400 + delta.microseconds / 86_400_000_000
-    return (value - _dt.date(1899, 12, 30)).days
+    return (value - epoch.date()).days
 
 
 def _number(value: float | int) -> str:
@@ -126,6 +128,7 @@ class Styles:
         self._cache: dict[tuple[int, bool, bool], int] = {}
         self._font: int | None = None
         self._date_fmt: int | None = None
+        self.date1904 = False          # the workbook counts days from 1904 (workbookPr date1904)
 
     @property
     def changed(self) -> bool:
@@ -298,7 +301,7 @@ def last_used_row(xml: bytes, shared: SharedStrings) -> int:
     return last
 
 
-def _cell_xml(prefix: bytes, ref: str, style: int, value: Any) -> bytes:
+def _cell_xml(prefix: bytes, ref: str, style: int, value: Any, date1904: bool = False) -> bytes:
     s = f' s="{style}"' if style else ""
     p = prefix.decode()
     if value is None or value == "":
@@ -308,7 +311,7 @@ def _cell_xml(prefix: bytes, ref: str, style: int, value: Any) -> bytes:
     if isinstance(value, (int, float)):
         return f'<{p}c r="{ref}"{s}><{p}v>{_number(value)}</{p}v></{p}c>'.encode()
     if isinstance(value, (_dt.date, _dt.datetime)):
-        return f'<{p}c r="{ref}"{s}><{p}v>{_number(excel_serial(value))}</{p}v></{p}c>'.encode()
+        return f'<{p}c r="{ref}"{s}><{p}v>{_number(excel_serial(value, date1904))}</{p}v></{p}c>'.encode()
     if isinstance(value, str):
         return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">{cell_text(value)}'
                 f'</{p}t></{p}is></{p}c>').encode()
@@ -342,7 +345,8 @@ def splice_cells(xml: bytes, cells: dict[tuple[int, int], Any], styles: Styles,
     def new_row(number: int) -> bytes:
         wanted = by_row[number]
         body = b"".join(_cell_xml(prefix, f"{col_letter(col)}{number + 1}",
-                                  styles.xf_for(0, col in wrap_cols, isinstance(value, _dt.date)), value)
+                                  styles.xf_for(0, col in wrap_cols, isinstance(value, _dt.date)), value,
+                                  styles.date1904)
                         for col, value in sorted(wanted.items()) if value is not None and value != "")
         return b"<" + prefix + b'row r="' + str(number + 1).encode() + b'">' + body + b"</" + prefix + b"row>"
 
@@ -400,7 +404,7 @@ def _rewrite_row(row_xml: bytes, prefix: bytes, number: int, wanted: dict[int, A
             base = int(style.group(1)) if style else 0
         date = isinstance(value, _dt.date)
         style = styles.xf_for(base, col in wrap_cols, date) if value is not None and value != "" else base
-        existing[col] = _cell_xml(prefix, f"{col_letter(col)}{number + 1}", style, value)
+        existing[col] = _cell_xml(prefix, f"{col_letter(col)}{number + 1}", style, value, styles.date1904)
     return head + b"".join(existing[col] for col in sorted(existing)) + closing
 
 
@@ -479,6 +483,8 @@ def apply_plan_to_package(src_path, plan, dst_path) -> ChangedParts:
         styles = Styles(archive.read(styles_part)) if styles_part in names else None
         if styles is None:
             raise PackageEditUnsupported("工作簿没有样式部件（styles.xml）")
+        styles.date1904 = bool(re.search(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"',
+                                         archive.read("xl/workbook.xml")))
         shared = None
         for change in plan.changes:
             part = parts.get(change.sheet)
