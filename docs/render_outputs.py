@@ -3,9 +3,11 @@
     python docs/render_outputs.py            # writes docs/img/*.png
 
 Runs `shuping demo` into a temporary folder, converts the summary workbook and the
-forms to PDF headlessly, and keeps the 计票汇总 sheet, the 统计图 sheet, the first printed
-form, the first two pages of one feedback notice and the first page of the bulletin
-(the notices' PDFs come from `shuping notices` itself).
+forms to PDF headlessly, and keeps the 计票汇总 sheet (its first two A4 pages, and the
+one wide table of `tally --paper A3`), the 统计图 sheet, the first printed form, the
+first two pages of one feedback notice and the first page of the bulletin (the notices'
+PDFs come from `shuping notices` itself; without libreoffice-writer those images are
+left as they are). `python bench/print_size.py` measures the printed text size.
 """
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ OUT = HERE / "img"
 
 
 def pdf(xlsx: Path) -> Path:
-    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(xlsx.parent), str(xlsx)],
-                   check=True, capture_output=True, timeout=300)
+    profile = xlsx.parent / ".soffice-profile"      # its own profile: runs in parallel do not clash
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(xlsx.parent), str(xlsx)], check=True, capture_output=True, timeout=300)
     return xlsx.with_suffix(".pdf")
 
 
@@ -53,16 +56,22 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "workbook", "demo", folder], check=True, capture_output=True)
         results = Path(folder) / "述职评议示例_成果"
         summary = pdf(results / "计票汇总表.xlsx")
+        a3 = Path(folder) / "A3"
+        subprocess.run([sys.executable, "-m", "workbook", "tally", str(Path(folder) / "述职评议示例.xlsx"),
+                        "-o", str(a3), "--paper", "A3"], check=True, capture_output=True)
+        wide = pdf(a3 / "计票汇总表.xlsx")
         forms = pdf(results / "评议表.xlsx")
         notice = results / "通知" / "01_区公安分局党委_韦建国_反馈意见.pdf"
         bulletin = results / "结果通报.pdf"
-        if not notice.exists():
-            raise SystemExit("the demo made no PDF of the notices (is libreoffice-writer installed?)")
-        made = [png(summary, 1, "summary-sheet"),
-                png(summary, page_with(summary, "述职人（按得分）"), "charts-sheet"),
-                png(forms, 1, "printed-form"),
-                png(notice, 1, "notice-page1", dpi=80), png(notice, 2, "notice-page2", dpi=80),
-                png(bulletin, 1, "bulletin-page1", dpi=80)]
+        made = [png(summary, 1, "summary-sheet"), png(summary, 2, "summary-sheet-page2"),
+                png(wide, 1, "summary-sheet-a3", dpi=60),
+                png(summary, page_with(summary, "评价分布"), "charts-sheet"),
+                png(forms, 1, "printed-form")]
+        if notice.exists():
+            made += [png(notice, 1, "notice-page1", dpi=80), png(notice, 2, "notice-page2", dpi=80),
+                     png(bulletin, 1, "bulletin-page1", dpi=80)]
+        else:
+            print("no PDF of the notices (is libreoffice-writer installed?): their images are kept as they are")
     for path in made:
         print(path.relative_to(HERE.parent))
 

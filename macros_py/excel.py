@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -82,17 +83,44 @@ def load_source_of(book, source: "XlwingsSource"):
 
 
 # --- writing ----------------------------------------------------------------------------------------
+# Every value the ribbon writes goes through `put_values`: Excel runs "=…" written into a
+# cell and reads "01" as 1, "1/2" as a date, "50%" as 0.5 — a string that Excel would
+# read as anything but itself gets the apostrophe that keeps it text (the apostrophe is
+# not part of the value; Excel shows the text exactly).
+_NUMBER_LIKE = re.compile(r"^\s*[(]?[-+]?[$¥￥]?\s*(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?\s*%?[)]?\s*$")
+_DATE_LIKE = re.compile(r"^\s*\d{1,4}\s*[-/.年月:：]\s*\d{1,2}")
+_WORDS = {"TRUE", "FALSE", "#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!"}
+
+
 def as_text_if_formula_like(value: Any) -> Any:
-    """Excel would run "=…" typed into a cell: such text gets the apostrophe that keeps it text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """Text Excel would not keep as typed ("=…", "+…", "-…", "@…", "01", "1/2", "TRUE"…)
+    gets the apostrophe that keeps it text."""
+    if isinstance(value, str) and value and (
+            value.startswith(_FORMULA_START) or value.startswith("'") or _NUMBER_LIKE.match(value)
+            or _DATE_LIKE.match(value) or value.strip().upper() in _WORDS):
         return "'" + value
     return value
 
 
+def put_values(target, values: Any) -> None:
+    """The one way this module writes cell values: a range gets a value or a grid,
+    every string kept as text."""
+    if isinstance(values, list):
+        target.value = [[as_text_if_formula_like(v) for v in row] if isinstance(row, list)
+                        else as_text_if_formula_like(row) for row in values]
+    else:
+        target.value = as_text_if_formula_like(values)
+
+
 def _grid(model: SheetModel) -> list[list[Any]]:
-    rows = [*model.header, *model.rows, *model.notes]
-    width = max((len(r) for r in rows), default=1)
-    return [[as_text_if_formula_like(r[c]) if c < len(r) else None for c in range(width)] for r in rows]
+    """The sheet's values from A1: its tables stacked as `SheetModel.parts` places them."""
+    parts = model.parts()
+    width = max((len(r) for _, part in parts for r in (*part.header, *part.rows, *part.notes)), default=1)
+    grid: list[list[Any]] = []
+    for top, part in parts:
+        grid += [[None] * width for _ in range(top - len(grid))]
+        grid += [[r[c] if c < len(r) else None for c in range(width)] for r in (*part.header, *part.rows, *part.notes)]
+    return grid
 
 
 def replace_sheet(book, name: str):
@@ -108,24 +136,24 @@ def write_model(book, model: SheetModel, decimals: int = 2):
     formats by column — the same layout description the xlsxwriter sink renders."""
     sheet = replace_sheet(book, model.name)
     grid = _grid(model)
-    sheet.range("A1").value = grid
+    put_values(sheet.range("A1"), grid)
     width = len(grid[0]) if grid else 1
-    header_rows = len(model.header)
-    if header_rows:
-        header = sheet.range((1, 1), (header_rows, width))
-        header.color = HEADER_FILL
-        header.font.bold = True
-    for r0, c0, r1, c1, _ in model.merges:
-        if (r0, c0) != (r1, c1):
-            sheet.range((r0 + 1, c0 + 1), (r1 + 1, c1 + 1)).merge()
     formats = {**NUMBER_FORMATS, KIND_SCORE: "0." + "0" * decimals if decimals else "0"}
-    first, last = header_rows + 1, header_rows + len(model.rows)
+    for top, part in model.parts():
+        header_rows = len(part.header)
+        if header_rows:
+            header = sheet.range((top + 1, 1), (top + header_rows, width))
+            header.color = HEADER_FILL
+            header.font.bold = True
+        for r0, c0, r1, c1, _ in part.merges:
+            if (r0, c0) != (r1, c1):
+                sheet.range((top + r0 + 1, c0 + 1), (top + r1 + 1, c1 + 1)).merge()
+        first, last = top + header_rows + 1, top + header_rows + len(part.rows)
+        for c, kind in enumerate(part.kinds):
+            if kind in formats and part.rows:
+                sheet.range((first, c + 1), (last, c + 1)).number_format = formats[kind]
     for c, width_chars in enumerate(model.fitted_widths()):
-        column = sheet.range((1, c + 1))
-        column.column_width = width_chars
-        kind = model.kinds[c] if c < len(model.kinds) else None
-        if kind in formats and model.rows:
-            sheet.range((first, c + 1), (last, c + 1)).number_format = formats[kind]
+        sheet.range((1, c + 1)).column_width = width_chars
     for chart in model.charts:
         _chart(sheet, model, chart)
     return sheet
@@ -204,7 +232,7 @@ def tally_book(book, counted_at: _dt.datetime | None = None) -> str:
         return "工作簿中有错误，未计票。请按“校验报告”逐条改正后再计票。"
     fingerprints = result_json(result, issues)["fingerprints"]
     stamp = (counted_at or _dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
-    for model in result_sheets(result, issues, stamp, fingerprints):
+    for model in result_sheets(result, issues, stamp, fingerprints, parsed.params.paper):
         write_model(book, model, parsed.params.decimals)
     book.sheets[S.SHEET_SUMMARY].activate()
     return f"计票完成：{len(result.reporters)} 位述职人，有效票 {result.total.valid} 张。结果已写入“{S.SHEET_SUMMARY}”等工作表。"
@@ -239,7 +267,7 @@ def _runs(rows: list[int]) -> list[list[int]]:
 
 def _apply_header(sheet, layout) -> None:
     """评议票 rows 1–2 in one write, then merges, fills and (in live Excel) drop-downs and panes."""
-    sheet.range("A1").value = [[as_text_if_formula_like(v) for v in row] for row in layout.values]
+    put_values(sheet.range("A1"), [list(row) for row in layout.values])
     for r0, c0, r1, c1 in layout.merges:
         sheet.range((r0 + 1, c0 + 1), (r1 + 1, c1 + 1)).merge()
     sheet.range((1, 1), (2, S.BALLOT_FIRST_GRADE_COL)).color = HEADER_FILL
@@ -288,7 +316,7 @@ def apply_plan(book, plan, source: "XlwingsSource | None" = None) -> None:
             if change.hidden:
                 sheet.visible = False
             if change.first_row:
-                sheet.range("A1").value = [list(change.first_row)]
+                put_values(sheet.range("A1"), [list(change.first_row)])
                 used = 1
         if change.header is not None:
             _apply_header(sheet, change.header)
@@ -297,12 +325,11 @@ def apply_plan(book, plan, source: "XlwingsSource | None" = None) -> None:
             by_col.setdefault(col, {})[row] = value
         for col, cells in sorted(by_col.items()):
             for run in _runs(list(cells)):
-                sheet.range((run[0] + 1, col + 1)).options(transpose=True).value = [
-                    as_text_if_formula_like(cells[row]) for row in run]
+                put_values(sheet.range((run[0] + 1, col + 1)), [[cells[row]] for row in run])
         if change.append:
             width = max(len(r) for r in change.append)
-            sheet.range((used + 1, 1)).value = [[as_text_if_formula_like(r[c]) if c < len(r) else None
-                                                 for c in range(width)] for r in change.append]
+            put_values(sheet.range((used + 1, 1)), [[r[c] if c < len(r) else None for c in range(width)]
+                                                    for r in change.append])
 
 
 def refusal(what: str, blockers: Sequence[Issue]) -> str:
@@ -361,7 +388,7 @@ def prepare_totals_book(book) -> str:
     else:
         sheet = book.sheets.add(S.SHEET_TOTALS, after=book.sheets[S.SHEET_BALLOTS] if S.SHEET_BALLOTS in names
                                 else book.sheets[len(book.sheets) - 1])
-    sheet.range("A1").value = [[as_text_if_formula_like(v) for v in row] for row in layout.rows]
+    put_values(sheet.range("A1"), [list(row) for row in layout.rows])
     for r in [0, *layout.labels, *layout.titles]:
         sheet.range((r + 1, 1), (r + 1, layout.width)).color = HEADER_FILL
     for r0, c0, r1, c1 in layout.merges:

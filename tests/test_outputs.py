@@ -41,23 +41,41 @@ def test_the_summary_workbook_structure(outputs):
     assert book.sheetnames == ["计票汇总", "排名与等次", "得分明细", "分类统计", "计票单", "统计图", "疑问票认定", "校验报告"]
     summary = book["计票汇总"]
     merged = {str(r) for r in summary.merged_cells.ranges}
-    # 编号/党组织/姓名 over two rows; 9 vote columns per item (D:L for 总体评价); the tail over two rows
-    assert {"A1:A2", "B1:B2", "C1:C2", "D1:L1", "M1:U1", "V1:AD1", "AE1:AM1", "AN1:AN2", "AO1:AO2", "AP1:AP2"} <= merged
-    assert summary["D1"].value == "总体评价" and summary["K2"].value == "好评率"
-    assert summary["K3"].number_format == "0.0%" and summary["L3"].number_format == "0.00"
-    assert summary["AN3"].number_format == "0.00" and summary["D3"].number_format == "0"
-    assert summary["A3"].border.left.style == "thin"
-    assert summary["A4"].fill.fgColor.rgb.endswith("F2F2F2")            # banded
-    assert summary.freeze_panes == "A3"
+    # A4 (issue #19.11): the overview (rows 1–12: header + 11 reporters), a blank row, then
+    # per item a table of 2 header rows + 11 rows + a blank row: 总体评价 from row 14,
+    # 抓基层党建 28, 党风廉政建设 42, 意识形态 56; each 12 columns wide (A–L)
+    assert [summary.cell(1, c).value for c in range(1, 8)] == ["编号", "党组织", "姓名", "综合得分", "好评率", "排名", "等次"]
+    assert summary["A2"].value == "01" and summary["D2"].number_format == "0.00" and summary["E2"].number_format == "0.0%"
+    assert {"A14:A15", "B14:B15", "C14:C15", "D14:L14", "D28:L28", "D42:L42", "D56:L56"} <= merged
+    assert [summary.cell(r, 4).value for r in (14, 28, 42, 56)] == ["总体评价", "抓基层党建", "党风廉政建设", "意识形态"]
+    assert [summary.cell(15, c).value for c in range(4, 13)] == ["好", "较好", "一般", "差", "弃权", "多选", "有效", "好评率", "得分"]
+    assert summary["K16"].number_format == "0.0%" and summary["L16"].number_format == "0.00"
+    assert summary["D16"].number_format == "0" and summary.max_column == 12
+    assert summary["A16"].border.left.style == "thin"
+    assert summary["A17"].fill.fgColor.rgb.endswith("F2F2F2")           # banded
+    # printed at full size (no fit-to-width, which would shrink it and make Excel drop the
+    # breaks), across the page; a page holds 30 rows of 16 pt (A4 landscape: 210 mm less
+    # 1.5 in of margins = 487 pt), so overview 13 + 总体评价 14 fill page 1, the next two
+    # tables (14 + 14) page 2, the last page 3: breaks before rows 28 and 56
+    setup = summary.page_setup
+    assert setup.paperSize == 9 and setup.orientation == "landscape" and setup.scale in (None, 100)
+    assert not summary.sheet_properties.pageSetUpPr.fitToPage
+    assert [b.id for b in summary.row_breaks.brk] == [27, 55]
     for sheet in book.worksheets:
         setup = sheet.page_setup
-        assert setup.paperSize == 9 and sheet.sheet_properties.pageSetUpPr.fitToPage
-        assert setup.fitToWidth in (None, 1) and setup.fitToHeight == 0   # 1 is the default, left out
+        assert setup.paperSize == 9
+        if sheet.title not in ("计票汇总", "统计图"):
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage
+            assert setup.fitToWidth in (None, 1) and setup.fitToHeight == 0   # 1 is the default, left out
+            assert sheet.print_title_rows is not None
         assert "第 &P 页 共 &N 页" in sheet.oddFooter.center.text
         assert "述职评议会" in sheet.oddHeader.center.text
-        assert sheet.print_title_rows is not None
-    assert book["计票汇总"].page_setup.orientation == "landscape"
     assert book["计票单"].page_setup.orientation == "portrait"
+    # 统计图: the table (12 rows), 2 blank rows, then the charts under it, each 60 + 26 × 11
+    # = 346 px = 18 rows of 20 px high: the first from row 15, the second from 15 + 18 + 2
+    # = 35 (0-based 34), where a page break puts it (34 + 18 rows > the 45 rows of a page)
+    charts = book["统计图"]
+    assert [b.id for b in charts.row_breaks.brk] == [34] and charts.page_setup.orientation == "portrait"
     _no_formulas(path)
 
 

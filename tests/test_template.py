@@ -81,7 +81,8 @@ def test_default_rows(template):
                      ["意识形态", "单项", 0.2]]
     params = {r[0].value: r[1].value for r in template["参数设置"].iter_rows(min_row=2)}
     assert params == {"好": 100, "较好": 80, "一般": 60, "差": 40, "分类统计最少票数": 5, "得分小数位": 2,
-                      "通报显示好评率": "否", "通知显示排名": "否", "通报排序": "述职人顺序", "通知发文字号": "共用"}
+                      "通报显示好评率": "否", "通知显示排名": "否", "通报排序": "述职人顺序", "通知发文字号": "共用",
+                      "打印纸张": "A4"}
     rules = [[c.value for c in row] for row in template["等次规则"].iter_rows(min_row=2)]
     assert rules == [[1, "差", "差票率 > 1/3", None], [2, "一般", "好评率 < 2/3", None],
                      [3, "好", "综合得分 >= 90", 0.3], [4, "较好", "综合得分 >= 80", None],
@@ -95,6 +96,20 @@ def test_guide_is_plain_chinese_steps(template):
     lines = [r[0].value for r in template["说明"].iter_rows()]
     assert len(lines) >= 8 and all(isinstance(l, str) for l in lines)
     assert any(l.startswith("第一步") for l in lines)
+
+
+def test_guide_carries_the_scoring_rules_in_short(template):
+    lines = [r[0].value for r in template["说明"].iter_rows()]
+    rules = "".join(lines[lines.index(next(l for l in lines if l.startswith("计分规则"))):])
+    assert "docs/rules.md" in rules
+    for words in ("好评率 =（好 + 较好）÷", "100、80、60、40", "类别权重加权平均", "项目权重加权平均", "四舍五入",
+                  "并列（1、2、2、4）", "第一条成立的规则定等次", "向下取整但至少 1 人", "其他类别（合并）"):
+        assert words in rules, words
+
+
+@pytest.mark.parametrize("sheet,column", [("述职人", "A"), ("点评", "A"), ("整改清单", "A"), ("整改清单", "B")])
+def test_id_columns_are_text_so_a_typed_01_stays_01(template, sheet, column):
+    assert template[sheet].column_dimensions[column].number_format == "@"
 
 
 def test_committed_template_is_what_new_writes(tmp_path):

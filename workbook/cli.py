@@ -301,15 +301,22 @@ def print_ranking(result, console) -> None:
 def tally_command(path: WorkbookPath, out: OutDir = None, json_out: JsonOut = None,
                   totals_out: Annotated[Optional[Path], typer.Option(
                       "--totals-out", help="另存一份按唱票汇总录入的副本（计票录入表），用于两种录入方式互相核对")] = None,
+                  paper: Annotated[Optional[str], typer.Option(
+                      "--paper", help="计票汇总表的打印纸张：A4（默认，分块打印）或 A3（一张大表）；默认取参数设置的“打印纸张”")] = None
                   ) -> None:
     """计票：统计各项评价、好评率、综合得分、排名和等次，写出计票汇总表（不修改工作簿）。
 
     示例：shuping tally 2024述职评议.xlsx -o 结果 --json 结果.json
     """
+    from . import schema as S
     from .api import run_tally
 
+    if paper is not None and paper.strip().upper() not in S.PAPERS:
+        from .errors import UsageError
+
+        raise UsageError(f"--paper 应为 {' 或 '.join(S.PAPERS)}：{paper}")
     only_json = json_out == "-"
-    run = run_tally(path, out=out, json_file=json_out)
+    run = run_tally(path, out=out, json_file=json_out, paper=paper.strip().upper() if paper else None)
     if run.result is None:
         if only_json:
             emit_json({**issues_to_json(run.issues), "refused": True})

@@ -32,15 +32,30 @@ class FormModel:
 
 
 _BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
+SHEET_NAME_UNITS = 31                        # Excel counts UTF-16 units
+
+
+def _cut(text: str, units: int) -> str:
+    out, used = "", 0
+    for ch in text:
+        size = 2 if ord(ch) > 0xFFFF else 1
+        if used + size > units:
+            break
+        out, used = out + ch, used + size
+    return out
 
 
 def sheet_name(text: str, taken: set[str]) -> str:
-    """An Excel sheet name: ≤31 characters, none of []:*?/\\, unique."""
-    name = (text or "评议表").translate(_BAD_SHEET_CHARS)[:31] or "评议表"
+    """An Excel sheet name made from a clerk's text: ≤31 UTF-16 units, none of []:*?/\\,
+    no apostrophe at either end, not the reserved "History", unique ignoring case."""
+    name = _cut((text or "").translate(_BAD_SHEET_CHARS).strip("'"), SHEET_NAME_UNITS).strip("'") or "评议表"
+    if name.lower() == "history":
+        name = "评议表_" + name
+    lowered = {t.lower() for t in taken}
     base, n = name, 2
-    while name in taken:
+    while name.lower() in lowered:
         suffix = f"({n})"
-        name, n = base[:31 - len(suffix)] + suffix, n + 1
+        name, n = _cut(base, SHEET_NAME_UNITS - len(suffix)).rstrip("'") + suffix, n + 1
     taken.add(name)
     return name
 

@@ -72,3 +72,52 @@ def group_columns(columns: Sequence[BallotColumn]) -> list[BallotGroup]:
 
 def ballot_groups(reporters: Sequence[tuple[str, str]], items: Sequence[str]) -> list[BallotGroup]:
     return group_columns(grid_columns(reporters, items))
+
+
+# --- printing (pure estimates; the writers set the page up from them) -------------------------
+# Excel and LibreOffice measure a column width in characters of the workbook's default font
+# (Calibri 11: 7 pixels each plus 5 of padding, at 96 pixels to the inch). Where Calibri is
+# missing (LibreOffice on Linux without Carlito) a wider font takes its place: 9 pixels a
+# character, so the estimate holds for both.
+PAPERS = {"A4": (9, 210.0, 297.0), "A3": (8, 297.0, 420.0)}     # Excel's paper code, mm wide, mm high
+MARGIN_SIDE_IN, MARGIN_TOP_IN, MARGIN_BOTTOM_IN = 0.5, 0.8, 0.7
+PIXELS_PER_CHAR = 9
+ROW_POINTS = 16.0          # a row of 11 pt text (15 pt in Excel and LibreOffice), with room to spare
+BODY_POINTS = 11
+MIN_PRINTED_POINTS = 9     # issue #19.11: printed body text is never smaller than this
+PORTRAIT_MIN_SCALE = 90    # stacked tables go across the page rather than print smaller
+
+
+def column_pixels(widths: Sequence[float]) -> float:
+    return sum(w * PIXELS_PER_CHAR + 5 for w in widths)
+
+
+def printable_pixels(paper: str = "A4", landscape: bool = False) -> float:
+    _, short, long_ = PAPERS.get(paper, PAPERS["A4"])
+    across = long_ if landscape else short
+    return (across / 25.4 - 2 * MARGIN_SIDE_IN) * 96
+
+
+def print_scale(widths: Sequence[float], paper: str = "A4", landscape: bool = False) -> int:
+    """The largest scale (percent, ≤ 100) at which the columns fit the page width."""
+    room = 0.95 * printable_pixels(paper, landscape)
+    return max(10, min(100, int(100 * room / max(column_pixels(widths), 1))))
+
+
+def rows_per_page(paper: str = "A4", landscape: bool = False, scale: int = 100) -> int:
+    """How many rows of 11 pt text a page holds at `scale` percent (a conservative count)."""
+    _, short, long_ = PAPERS.get(paper, PAPERS["A4"])
+    down = short if landscape else long_
+    return int((down / 25.4 - MARGIN_TOP_IN - MARGIN_BOTTOM_IN) * 72 * 100 / scale // ROW_POINTS)
+
+
+def pack_pages(heights: Sequence[int], per_page: int) -> list[int]:
+    """Blocks of `heights` rows laid out in order: the indices of the blocks that start a
+    new page because they would not fit on what is left of the current one."""
+    breaks, used = [], 0
+    for index, height in enumerate(heights):
+        if used and used + height > per_page:
+            breaks.append(index)
+            used = 0
+        used += height
+    return breaks

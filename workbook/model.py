@@ -77,6 +77,7 @@ class Params:
     notice_rank: bool = False
     bulletin_order: str = ""
     notice_numbers: str = "共用"      # 通知发文字号: 共用 / 按单位编号
+    paper: str = "A4"                 # 打印纸张 of the summary workbook
 
 
 @dataclass(frozen=True)

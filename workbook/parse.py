@@ -257,6 +257,8 @@ def parse_params(rows: Rows) -> tuple[Params, list[Issue]]:
                                     param=name))
         else:
             text = clean_text(raw)
+            if name == S.PARAM_PAPER:
+                text = text.upper()            # a4 is A4
             choices = S.PARAM_CHOICES[name]
             if text not in choices:
                 issues.append(error("PARAM_BAD_VALUE", source,
@@ -275,6 +277,7 @@ def parse_params(rows: Rows) -> tuple[Params, list[Issue]]:
         notice_rank=got.get(S.PARAM_NOTICE_RANK, defaults[S.PARAM_NOTICE_RANK]) == S.YES,
         bulletin_order=str(got.get(S.PARAM_BULLETIN_ORDER, defaults[S.PARAM_BULLETIN_ORDER])),
         notice_numbers=str(got.get(S.PARAM_NOTICE_NUMBERS, defaults[S.PARAM_NOTICE_NUMBERS])),
+        paper=str(got.get(S.PARAM_PAPER, defaults[S.PARAM_PAPER])),
     ), issues
 
 

@@ -127,6 +127,8 @@ PARAM_BULLETIN_ORDER = "通报排序"
 PARAM_NOTICE_NUMBERS = "通知发文字号"
 NOTICE_NUMBER_SHARED, NOTICE_NUMBER_PER_UNIT = "共用", "按单位编号"
 NOTICE_NUMBERINGS = (NOTICE_NUMBER_SHARED, NOTICE_NUMBER_PER_UNIT)
+PARAM_PAPER = "打印纸张"
+PAPERS = ("A4", "A3")
 PARAM_DEFAULTS: tuple[tuple[str, object, str], ...] = (
     ("好", 100, "评价为“好”的分值"),
     ("较好", 80, "评价为“较好”的分值"),
@@ -139,14 +141,16 @@ PARAM_DEFAULTS: tuple[tuple[str, object, str], ...] = (
     (PARAM_BULLETIN_ORDER, ORDER_BY_REPORTER, "结果通报排序：述职人顺序 / 等次"),
     (PARAM_NOTICE_NUMBERS, NOTICE_NUMBER_SHARED,
      "反馈意见的发文字号：共用（一文多发，各单位同一个发文字号）/ 按单位编号（如 某组通〔2025〕3-1号、3-2号…）"),
+    (PARAM_PAPER, "A4", "计票汇总表的打印纸张：A4（分块打印，字号不缩小）/ A3（全部项目排成一张大表）"),
 )
 # 参数 added by a later version: an older workbook without the row reads the default silently.
-PARAM_OPTIONAL = (PARAM_NOTICE_NUMBERS,)
+PARAM_OPTIONAL = frozenset({PARAM_NOTICE_NUMBERS, PARAM_PAPER})
 PARAM_CHOICES: dict[str, tuple[str, ...]] = {
     PARAM_BULLETIN_RATES: YES_NO,
     PARAM_NOTICE_RANK: YES_NO,
     PARAM_BULLETIN_ORDER: BULLETIN_ORDERS,
     PARAM_NOTICE_NUMBERS: NOTICE_NUMBERINGS,
+    PARAM_PAPER: PAPERS,
 }
 
 DEFAULT_ITEMS = (

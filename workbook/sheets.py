@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from . import schema as S
 from .issues import Issue
-from .layout import fit_width
+from .layout import PORTRAIT_MIN_SCALE, fit_width, pack_pages, print_scale, rows_per_page
 from .normalize import format_fixed
 from .report import score_text
 from .tally import ReporterResult, TallyResult
@@ -55,16 +55,39 @@ class SheetModel:
     charts: tuple[ChartModel, ...] = ()
     banded: bool = True                          # alternate row fills
     text_cap: float = 40                         # text columns wider than this wrap
+    sections: tuple["SheetModel", ...] = ()      # tables stacked top to bottom, each with its own header
+    page_breaks: tuple[int, ...] = ()            # sections that begin a new printed page
+    paper: str = "A4"                            # the paper the sections were cut for
+    break_rows: tuple[int, ...] = ()             # sheet rows (0-based) that begin a printed page
+
     @property
     def landscape(self) -> bool:
-        """Wide tables print across the page."""
+        """Wide tables print across the page; stacked tables when portrait would shrink
+        them below 90%."""
+        if self.sections:
+            return print_scale(self.fitted_widths(), self.paper, False) < PORTRAIT_MIN_SCALE
         return sum(self.fitted_widths()) > 95
+
+    def parts(self) -> tuple[tuple[int, "SheetModel"], ...]:
+        """(first sheet row, table) of every table on the sheet: the sections stacked
+        with one blank row between them, or the sheet's own table."""
+        if not self.sections:
+            return ((0, self),)
+        found, row = [], 0
+        for section in self.sections:
+            found.append((row, section))
+            row += len(section.header) + len(section.rows) + len(section.notes) + 1
+        return tuple(found)
 
     def fitted_widths(self) -> tuple[float, ...]:
         """Text columns fit their longest text; number columns their header and a
-        fixed width for the shown format (a float's repr says nothing about 0.0%)."""
+        fixed width for the shown format (a float's repr says nothing about 0.0%).
+        Stacked sections share the sheet's columns: each column fits all of them."""
         if self.widths:
             return self.widths
+        if self.sections:
+            fitted = [s.fitted_widths() for s in self.sections]
+            return tuple(max(w[c] for w in fitted if c < len(w)) for c in range(max(map(len, fitted))))
         columns = max((len(r) for r in (*self.header, *self.rows)), default=0)
         widths = []
         for c in range(columns):
@@ -86,8 +109,47 @@ VOTE_HEADERS = ("好", "较好", "一般", "差", "弃权", "多选", "有效", 
 VOTE_KINDS = (KIND_INT,) * 7 + (KIND_PERCENT, KIND_SCORE)
 
 
-def summary_sheet(result: TallyResult) -> SheetModel:
-    """计票汇总: one row per reporter in 述职人 order; per item the counts, 好评率, score."""
+def summary_sheet(result: TallyResult, paper: str = "A4") -> SheetModel:
+    """计票汇总. On A4 (the default) it prints at full size: first the overview (编号, 党组织,
+    姓名, 综合得分, 好评率, 排名, 等次), then one table per item (the counts, 好评率, score),
+    each as wide as a page and cut into pieces of rows that fit one, a page break
+    wherever the next piece would not fit (issue #19.11). On A3 (`tally --paper A3`,
+    参数设置 打印纸张) it is the one wide table, every item side by side."""
+    if paper == "A3":
+        return wide_summary_sheet(result)
+    fixed = ("编号", "党组织", "姓名")
+    reporters = [(r.reporter.id, r.reporter.organization, r.reporter.name) for r in result.reporters]
+    overview = SheetModel(S.SHEET_SUMMARY, (fixed + ("综合得分", "好评率", "排名", "等次"),),
+                          tuple((*who, _float(r.score_rounded), _float(r.good_rate), r.rank, r.grade or "")
+                                for who, r in zip(reporters, result.reporters)),
+                          (KIND_TEXT,) * 3 + (KIND_SCORE, KIND_PERCENT, KIND_INT, KIND_TEXT), text_cap=24)
+    item_kinds = (KIND_TEXT,) * 3 + VOTE_KINDS
+    merges = tuple((0, c, 1, c, h) for c, h in enumerate(fixed))
+    items = []
+    for k, item in enumerate(result.book.items):
+        rows = []
+        for who, r in zip(reporters, result.reporters):
+            v, score = r.items[k].votes, r.items[k].score
+            rows.append((*who, v.excellent, v.good, v.fair, v.poor, v.abstain, v.overvote, v.valid,
+                         _float(v.good_rate), _float(score)))
+        header = (fixed + (item.name,) * len(VOTE_HEADERS), fixed + VOTE_HEADERS)
+        last = len(fixed) + len(VOTE_HEADERS) - 1
+        items.append(SheetModel(S.SHEET_SUMMARY, header, tuple(rows), item_kinds,
+                                merges + ((0, len(fixed), 0, last, item.name),), text_cap=24))
+    whole = SheetModel(S.SHEET_SUMMARY, (), (), sections=(overview, *items), text_cap=24, paper=paper)
+    per_page = rows_per_page(paper, whole.landscape, print_scale(whole.fitted_widths(), paper, whole.landscape))
+    pieces: list[SheetModel] = []
+    for section in whole.sections:
+        room = max(per_page - len(section.header) - 1, 1)
+        for start in range(0, max(len(section.rows), 1), room):
+            pieces.append(dataclasses.replace(section, rows=section.rows[start:start + room]))
+    heights = [len(p.header) + len(p.rows) + 1 for p in pieces]
+    return dataclasses.replace(whole, sections=tuple(pieces), page_breaks=tuple(pack_pages(heights, per_page)))
+
+
+def wide_summary_sheet(result: TallyResult) -> SheetModel:
+    """计票汇总 as one table: one row per reporter in 述职人 order; per item the counts,
+    好评率, score side by side (for A3 paper or the screen)."""
     items = [i.name for i in result.book.items]
     fixed = ("编号", "党组织", "姓名")
     tail = ("综合得分", "排名", "等次")
@@ -137,7 +199,7 @@ def ranking_sheet(result: TallyResult) -> SheetModel:
     kinds = (KIND_INT, KIND_TEXT, KIND_TEXT, KIND_TEXT, KIND_TEXT, KIND_SCORE, KIND_PERCENT, KIND_PERCENT,
              KIND_PERCENT, KIND_TEXT, KIND_TEXT)
     return SheetModel(S.SHEET_RANKING, (header,), tuple(rows), kinds,
-                      widths=(6, 6, 24, 10, 9, 10, 9, 9, 9, 7, 70))
+                      widths=(5, 5, 22, 8, 8, 8, 7, 7, 7, 6, 42))
 
 
 def score_detail_sheet(result: TallyResult) -> SheetModel:
@@ -162,7 +224,7 @@ def score_detail_sheet(result: TallyResult) -> SheetModel:
     kinds = (KIND_TEXT, KIND_TEXT, KIND_TEXT, KIND_TEXT, KIND_INT, KIND_SCORE, KIND_PERCENT, KIND_PERCENT,
              KIND_SCORE, KIND_PERCENT, KIND_TEXT)
     return SheetModel(S.SHEET_SCORE_DETAIL, (header,), tuple(rows), kinds,
-                      widths=(6, 10, 14, 22, 8, 10, 10, 10, 10, 10, 70))
+                      widths=(5, 8, 12, 18, 6, 8, 8, 8, 8, 8, 36), text_cap=30)
 
 
 def category_sheet(result: TallyResult) -> SheetModel:
@@ -189,7 +251,8 @@ def category_sheet(result: TallyResult) -> SheetModel:
                 "以免反推个人投票。")
     kinds = (KIND_TEXT, KIND_TEXT, KIND_INT, KIND_TEXT, KIND_TEXT, KIND_TEXT) + (KIND_INT,) * 7 + (
         KIND_PERCENT, KIND_SCORE)
-    return SheetModel(S.SHEET_BY_CATEGORY, (header,), tuple(rows), kinds, notes=((note,),) if note else ())
+    return SheetModel(S.SHEET_BY_CATEGORY, (header,), tuple(rows), kinds, notes=((note,),) if note else (),
+                      text_cap=18)
 
 
 def tally_sheet(result: TallyResult, counted_at: str, fingerprints: dict[str, str] | None = None) -> SheetModel:
@@ -223,7 +286,7 @@ def report_sheet(issues: Sequence[Issue]) -> SheetModel:
     header = ("级别", "代码", "工作表", "单元格", "说明")
     rows = tuple((i.level.label, i.code, i.source.sheet, i.source.cell, i.message) for i in issues)
     return SheetModel(S.SHEET_REPORT, (header,), rows or (("", "", "", "", "没有发现问题"),),
-                      widths=(6, 28, 14, 8, 90))
+                      widths=(6, 26, 14, 8, 70))
 
 
 def adjudication_sheet(result: TallyResult) -> SheetModel:
@@ -231,7 +294,7 @@ def adjudication_sheet(result: TallyResult) -> SheetModel:
     header = ("票号", "评议人类别", "单元格", "述职人", "项目", "录入内容", "认定结果", "认定依据", "监票人", "疑问票处理行")
     rows = tuple((d.ballot_id, d.category, d.cell, d.reporter, d.item, d.typed, d.decision, d.reason,
                   d.scrutineer, d.source.row + 1) for d in result.book.adjudicated)
-    return SheetModel(S.SHEET_ADJUDICATION_LOG, (header,), rows, (KIND_TEXT,) * 9 + (KIND_INT,))
+    return SheetModel(S.SHEET_ADJUDICATION_LOG, (header,), rows, (KIND_TEXT,) * 9 + (KIND_INT,), text_cap=20)
 
 
 def charts_sheet(result: TallyResult) -> SheetModel:
@@ -246,18 +309,30 @@ def charts_sheet(result: TallyResult) -> SheetModel:
         v = r.votes
         rows.append((label(ranked), _float(ranked.score_rounded), None, label(r), v.excellent, v.good, v.fair, v.poor))
     last = len(rows) - 1
-    height = max(300, 60 + 26 * len(rows))
+    # the charts go under the table, one below the other, as wide as the table: the sheet
+    # prints on a portrait page at (nearly) full size instead of shrinking table and
+    # charts side by side to a third (issue #19.11)
+    height = max(260, 60 + 26 * len(rows))
+    first_row = len(rows) + 3
+    second_row = first_row + -(-height // 20) + 2          # rows of 20 px (15 pt)
+    # the second chart starts a page when it would not fit under the first (never cut in two)
+    breaks = (second_row,) if second_row + -(-height // 20) > rows_per_page("A4") else ()
     points = result.book.params.points
+    name_width = fit_width([header[0], *(row[0] for row in rows)], minimum=12, maximum=20)
+    widths = (name_width, 8, 2, name_width, 6, 6, 6, 6)
+    # a chart is anchored to cells: as wide as the table in Excel's pixels (7 a character
+    # plus 5), it covers the same columns in any program and prints with them
+    across = int(sum(w * 7 + 5 for w in widths))
     charts = (
-        ChartModel("bar", "综合得分（由高到低）", 0, (("综合得分", 1),), 0, last, (0, 9), size=(640, height),
+        ChartModel("bar", "综合得分（由高到低）", 0, (("综合得分", 1),), 0, last, (first_row, 0), size=(across, height),
                    number_format="0." + "0" * result.book.params.decimals if result.book.params.decimals else "0",
                    value_range=(float(min(points)), float(max(points)))),
         ChartModel("bar", f"评价分布{where}", 3, tuple((g, 4 + k) for k, g in enumerate(S.GRADES)), 0, last,
-                   (max(22, len(rows) + 4), 9), stacked=True, size=(640, height)),
+                   (second_row, 0), stacked=True, size=(across, height)),
     )
     kinds = (KIND_TEXT, KIND_SCORE, KIND_TEXT, KIND_TEXT) + (KIND_INT,) * 4
-    return SheetModel(S.SHEET_CHARTS, (header,), tuple(rows), kinds, widths=(20, 10, 2, 20, 7, 7, 7, 7),
-                      charts=charts, banded=False)
+    return SheetModel(S.SHEET_CHARTS, (header,), tuple(rows), kinds, widths=widths, charts=charts, banded=False,
+                      break_rows=breaks)
 
 
 def bulletin_sheet(result: TallyResult) -> SheetModel:
@@ -278,8 +353,8 @@ def bulletin_sheet(result: TallyResult) -> SheetModel:
 
 
 def result_sheets(result: TallyResult, issues: Sequence[Issue], counted_at: str,
-                  fingerprints: dict[str, str] | None = None) -> list[SheetModel]:
-    sheets = [summary_sheet(result), ranking_sheet(result), score_detail_sheet(result), category_sheet(result),
+                  fingerprints: dict[str, str] | None = None, paper: str = "A4") -> list[SheetModel]:
+    sheets = [summary_sheet(result, paper), ranking_sheet(result), score_detail_sheet(result), category_sheet(result),
               tally_sheet(result, counted_at, fingerprints), charts_sheet(result)]
     if result.book.adjudicated:
         sheets.append(adjudication_sheet(result))
@@ -311,7 +386,7 @@ def progress_sheets(progress, title: str = "") -> list[SheetModel]:
 
     header = ("问题编号", "编号", "党组织", "方面", "问题描述", "整改时限", "整改状态", "逾期天数")
     kinds = (KIND_TEXT,) * 7 + (KIND_INT,)
-    widths = (10, 6, 22, 10, 60, 14, 9, 8)
+    widths = (10, 6, 18, 10, 44, 14, 9, 8)
     overdue = SheetModel("逾期事项", (header,), item_rows(sorted(progress.overdue, key=lambda i: -i.overdue_days)),
                          kinds, widths=widths, title=title)
     open_ended = SheetModel("无固定时限", (header,), item_rows(progress.without_deadline), kinds, widths=widths,

@@ -11,7 +11,7 @@ from .. import schema as S
 from .. import layout as L
 from ..layout import BALLOT_VALIDATION_ROWS, fit_width, group_columns
 from ..prepare import LayoutPlan
-from .xlsx_common import FONT, HEADER_FILL, SHADE_FILL
+from .xlsx_common import FONT, HEADER_FILL, SHADE_FILL, clear_cell, set_cell
 
 GRADE_LIST = f'"{L.GRADE_LIST}"'
 VOID_LIST = f'"{L.VOID_LIST}"'
@@ -82,13 +82,12 @@ def lay_out(sheet, plan: LayoutPlan) -> bool:
         sheet.unmerge_cells(str(merged))
     for (row, col), cell in list(sheet._cells.items()):
         if row <= HEADER_ROWS:
-            cell.value = None
+            clear_cell(cell)
             if col - 1 > plan.last_col:
                 cell.style = "Normal"
 
     def styled(row: int, col: int, value: Any, fill) -> None:
-        cell = sheet.cell(row + 1, col + 1)
-        cell.value = value
+        cell = set_cell(sheet, row + 1, col + 1, value)
         cell.font, cell.fill, cell.border, cell.alignment = font, fill, border, centre
 
     values = plan.header_rows()

@@ -8,40 +8,40 @@ from ..forms import TICK_BOX, FormModel
 from ..layout import fit_width
 from .atomic import atomic_save
 from .results_xlsx import A4
-from .xlsx_common import FIXED_CREATED, FONT, HEADER_FILL
+from .xlsx_common import FIXED_CREATED, FONT, HEADER_FILL, add_sheet, merge_text, new_workbook, put_text
 
 HEADER_ROW = 3     # the two table header rows are 3 and 4 (0-based)
 
 
 def _write_form(book, form: FormModel, styles: dict) -> None:
-    sheet = book.add_worksheet(form.sheet)
+    sheet = add_sheet(book, form.sheet)
     last = form.columns - 1
-    sheet.merge_range(0, 0, 0, last, form.title, styles["title"])
+    merge_text(sheet, 0, 0, 0, last, form.title, styles["title"])
     sheet.set_row(0, 30)
     category = f"评议人类别：{form.category}" if form.category else ""
     split = min(last, 2 + len(form.grades))
-    sheet.merge_range(1, 0, 1, split, category, styles["line"])
+    merge_text(sheet, 1, 0, 1, split, category, styles["line"])
     if split < last:
-        sheet.merge_range(1, split + 1, 1, last, "票号：__________", styles["right"])
-    sheet.merge_range(2, 0, 2, last, "\n".join(form.instructions), styles["wrap"])
+        merge_text(sheet, 1, split + 1, 1, last, "票号：__________", styles["right"])
+    merge_text(sheet, 2, 0, 2, last, "\n".join(form.instructions), styles["wrap"])
     sheet.set_row(2, 48)
     for col, header in enumerate(("编号", "党组织", "姓名")):
-        sheet.merge_range(HEADER_ROW, col, HEADER_ROW + 1, col, header, styles["header"])
+        merge_text(sheet, HEADER_ROW, col, HEADER_ROW + 1, col, header, styles["header"])
     for k, item in enumerate(form.items):
         first = 3 + k * len(form.grades)
-        sheet.merge_range(HEADER_ROW, first, HEADER_ROW, first + len(form.grades) - 1, item, styles["header"])
+        merge_text(sheet, HEADER_ROW, first, HEADER_ROW, first + len(form.grades) - 1, item, styles["header"])
         for g, grade in enumerate(form.grades):
-            sheet.write_string(HEADER_ROW + 1, first + g, grade, styles["header"])
+            put_text(sheet, HEADER_ROW + 1, first + g, grade, styles["header"])
     for r, (rid, organization, name) in enumerate(form.reporters, start=HEADER_ROW + 2):
-        sheet.write_string(r, 0, rid, styles["centre"])
-        sheet.write_string(r, 1, organization, styles["cell"])
-        sheet.write_string(r, 2, name, styles["centre"])
+        put_text(sheet, r, 0, rid, styles["centre"])
+        put_text(sheet, r, 1, organization, styles["cell"])
+        put_text(sheet, r, 2, name, styles["centre"])
         for col in range(3, form.columns):
-            sheet.write_string(r, col, TICK_BOX, styles["box"])
+            put_text(sheet, r, col, TICK_BOX, styles["box"])
         sheet.set_row(r, 24)
     row = HEADER_ROW + 2 + len(form.reporters) + 1
     for line in form.footer:
-        sheet.merge_range(row, 0, row, last, line, styles["line"])
+        merge_text(sheet, row, 0, row, last, line, styles["line"])
         row += 1
     sheet.set_column(0, 0, 6)
     sheet.set_column(1, 1, fit_width([o for _, o, _ in form.reporters] + ["党组织"], minimum=14, maximum=30))
@@ -57,10 +57,8 @@ def _write_form(book, form: FormModel, styles: dict) -> None:
 
 
 def write_forms(path: str | Path, forms: Sequence[FormModel]) -> Path:
-    import xlsxwriter
-
     def write(temporary: Path) -> None:
-        with xlsxwriter.Workbook(str(temporary), {"in_memory": True}) as book:
+        with new_workbook(temporary) as book:
             book.set_properties({"title": "民主评议表", "created": FIXED_CREATED, "author": "shuping"})
             base = {"font_name": FONT, "font_size": 11, "valign": "vcenter"}
             styles = {

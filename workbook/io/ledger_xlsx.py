@@ -19,18 +19,17 @@ from ..model import RectificationRow, Reporter
 from ..normalize import clean_text
 from .atomic import atomic_save
 from .results_xlsx import A4
-from .xlsx_common import FIXED_CREATED, FONT, HEADER_FILL
+from .xlsx_common import FIXED_CREATED, FONT, HEADER_FILL, new_workbook, put_text
 
-WIDTHS = {"问题编号": 10, "方面": 10, "问题描述": 44, "整改时限": 14, "整改措施": 40, "责任人": 10,
-          "整改状态": 10, "完成日期": 14, "佐证材料": 24}
+# A4 landscape at ≥ 9 pt (issue #19.11): long texts wrap rather than widen the page
+WIDTHS = {"问题编号": 9, "方面": 8, "问题描述": 26, "整改时限": 12, "整改措施": 24, "责任人": 8,
+          "整改状态": 9, "完成日期": 12, "佐证材料": 14}
 
 
 def write_unit_ledger(path: Path, reporter: Reporter, rows: Sequence[RectificationRow], meeting_title: str,
                       exported: _dt.date) -> Path:
-    import xlsxwriter
-
     def write(temporary: Path) -> None:
-        with xlsxwriter.Workbook(str(temporary), {"in_memory": True}) as book:
+        with new_workbook(temporary) as book:
             book.set_properties({"title": f"{reporter.organization}整改台账", "created": FIXED_CREATED,
                                  "author": "shuping"})
             base = {"font_name": FONT, "font_size": 11, "valign": "top", "text_wrap": True, "border": 1}
@@ -41,7 +40,7 @@ def write_unit_ledger(path: Path, reporter: Reporter, rows: Sequence[Rectificati
             locked_date = book.add_format({**base, "bg_color": "#F2F2F2", "num_format": 'yyyy"年"m"月"d"日"'})
             sheet = book.add_worksheet(SHEET_UNIT_LEDGER)
             for col, name in enumerate(UNIT_COLUMNS):
-                sheet.write_string(0, col, name, header)
+                put_text(sheet, 0, col, name, header)
                 sheet.set_column(col, col, WIDTHS.get(name, 12))
             last = max(len(rows), 1)
             for r, row in enumerate(rows, start=1):
@@ -55,7 +54,7 @@ def write_unit_ledger(path: Path, reporter: Reporter, rows: Sequence[Rectificati
                     elif value in (None, ""):
                         sheet.write_blank(r, col, None, (date if name == "完成日期" else open_) if editable else locked)
                     else:
-                        sheet.write_string(r, col, str(value), open_ if editable else locked)
+                        put_text(sheet, r, col, str(value), open_ if editable else locked)
             status = UNIT_COLUMNS.index("整改状态")
             sheet.data_validation(1, status, last, status, {"validate": "list", "source": list(UNIT_STATUSES),
                                                              "error_title": "请从下拉列表中选择",
@@ -74,12 +73,12 @@ def write_unit_ledger(path: Path, reporter: Reporter, rows: Sequence[Rectificati
             lines = [(UNIT_ID_LABEL, reporter.id), ("党组织", reporter.organization), ("书记", reporter.name),
                      ("会议", meeting_title), ("导出日期", exported.isoformat())]
             for r, (key, value) in enumerate(lines):
-                info.write_string(r, 0, key)
-                info.write_string(r, 1, str(value))
+                put_text(info, r, 0, key)
+                put_text(info, r, 1, str(value))
             guide = ("填写说明：只填灰色以外的栏目（整改措施、责任人、整改状态、完成日期、佐证材料），"
                      "问题编号和问题描述请勿改动；整改状态从下拉列表选择；已完成的请填完成日期。"
                      "销号由组织部审批后统一标注。填好后把本文件原样发回。")
-            info.write_string(len(lines) + 1, 0, guide)
+            put_text(info, len(lines) + 1, 0, guide)
             info.set_column(0, 0, 12)
             info.set_column(1, 1, fit_width([v for _, v in lines], maximum=60))
 

@@ -9,7 +9,7 @@ import datetime as _dt
 from copy import copy
 from typing import Any, Sequence
 
-from .xlsx_common import FONT
+from .xlsx_common import FONT, set_cell
 
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 
@@ -23,11 +23,8 @@ def set_value(sheet, row: int, col: int, value: Any, wrap: bool = False):
     """Write one value at 1-based (row, col); strings stay strings, dates get a date format."""
     from openpyxl.styles import Font
 
-    cell = sheet.cell(row, col)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-    elif isinstance(value, (_dt.date, _dt.datetime)):
+    cell = set_cell(sheet, row, col, value)
+    if isinstance(value, (_dt.date, _dt.datetime)):
         cell.number_format = DATE_FORMAT
     if cell.font is None or cell.font.name in (None, "Calibri"):
         cell.font = Font(name=FONT, size=11)

@@ -14,9 +14,10 @@ from .. import schema as S
 from .. import layout as L
 from ..layout import BALLOT_VALIDATION_ROWS, ballot_groups, fit_width
 from .atomic import atomic_save
-from .xlsx_common import FIXED_CREATED, Formats, write_value
+from .xlsx_common import FIXED_CREATED, Formats, merge_text, new_workbook, put, put_text
 
 TEMPLATE_ROWS = 500          # drop-downs reach this far on list sheets
+TEXT_COLUMNS = ("编号", "问题编号")    # identifiers: formatted as text, so Excel keeps a typed 01
 _PERCENT_TEXT = re.compile(r"^\d+(\.\d+)?%$")
 
 GUIDE_LINES = (
@@ -34,6 +35,15 @@ GUIDE_LINES = (
     "第十一步：录入“点评”（每位述职人每个方面一行，存在问题按“一是…二是…”书写），再点“生成整改清单”。",
     "注意：请不要改动表头和工作表名称；工具生成的表（校验报告、计票汇总等）每次运行都会重建，不要在其中录入内容。",
     "注意：邮箱密码不要写在本工作簿中，“邮件设置”里只填保存密码的环境变量名称。",
+    "计分规则（简要；完整说明和算例见 shuping 的 docs/rules.md）：",
+    "① 有效票：回收票去掉作废票和空白票。某一项没勾是弃权、勾了多个是该项无效，都不计分，不影响其他项。",
+    "② 分值：好、较好、一般、差分别计 100、80、60、40 分（在“参数设置”中可改）。",
+    "③ 好评率 =（好 + 较好）÷ 该项有效评价数；好票率 = 好 ÷ 有效评价数；差票率 = 差 ÷ 有效评价数。述职人的比率取“总体评价”项。",
+    "④ 项目得分：先算每个评议人类别（组别）的平均分，再按类别权重加权平均；类别权重全空时，所有有效评价直接平均。",
+    "⑤ 综合得分：各项目得分按项目权重加权平均，按“得分小数位”四舍五入。",
+    "⑥ 排名：综合得分高者在前；得分相同好票率高者在前；仍相同为并列（1、2、2、4）。",
+    "⑦ 等次：按“等次规则”从上往下逐条判断，第一条成立的规则定等次；名额上限（人数，或占述职人总数的比例，向下取整但至少 1 人）按排名执行，超出名额的人直接降一档，并列跨名额线的一起降。",
+    "⑧ 匿名：有效票少于“分类统计最少票数”的类别不单独列示，合并为“其他类别（合并）”，计分时作为一个组别（权重为成员权重之和）。",
 )
 
 
@@ -55,11 +65,14 @@ def _list_validation(sheet, first_row, col, last_row, choices: Sequence[str], st
 def _write_list_sheet(book, formats: Formats, spec: S.SheetSpec, rows: Sequence[Sequence[Any]]) -> Any:
     sheet = book.add_worksheet(spec.name)
     for col, column in enumerate(spec.columns):
-        sheet.write_string(0, col, column.header, formats.header)
+        put_text(sheet, 0, col, column.header, formats.header)
         values = [column.header] + [r[col] if col < len(r) else None for r in rows]
         width = max(column.width, fit_width(values, maximum=column.width if column.width >= 40 else 30))
         wrap = column.width >= 40
-        sheet.set_column(col, col, width, formats.wrap if wrap else None)
+        if column.header in TEXT_COLUMNS:      # a typed 01 stays 01 (issue #19.10)
+            sheet.set_column(col, col, width, formats.wrap_text if wrap else formats.text)
+        else:
+            sheet.set_column(col, col, width, formats.wrap if wrap else None)
         if column.choices:
             _list_validation(sheet, 1, col, TEMPLATE_ROWS, column.choices, strict=True)
     for r, row in enumerate(rows, start=1):
@@ -67,7 +80,7 @@ def _write_list_sheet(book, formats: Formats, spec: S.SheetSpec, rows: Sequence[
             value, fmt = _cell_value(value, formats)
             if fmt is None and len(spec.columns) > col and spec.columns[col].width >= 40:
                 fmt = formats.wrap
-            write_value(sheet, r, col, value, formats, fmt)
+            put(sheet, r, col, value, formats, fmt)
     sheet.freeze_panes(1, 0)
     return sheet
 
@@ -84,19 +97,19 @@ def _write_ballot_sheet(book, formats: Formats, name: str, reporters: Sequence[t
     sheet = book.add_worksheet(name)
     for col, column in enumerate(S.SHEET_BY_NAME[S.SHEET_BALLOTS].columns):
         if reporters:
-            sheet.merge_range(0, col, 1, col, column.header, formats.header)
+            merge_text(sheet, 0, col, 1, col, column.header, formats.header)
         else:
-            sheet.write_string(0, col, column.header, formats.header)
+            put_text(sheet, 0, col, column.header, formats.header)
         sheet.set_column(col, col, column.width)
     for group in ballot_groups(reporters, items):
         fmt = formats.group_shaded if group.shaded else formats.group
         if group.last_col > group.first_col:
-            sheet.merge_range(0, group.first_col, 0, group.last_col, group.label, fmt)
+            merge_text(sheet, 0, group.first_col, 0, group.last_col, group.label, fmt)
         else:
-            sheet.write_string(0, group.first_col, group.label, fmt)
+            put_text(sheet, 0, group.first_col, group.label, fmt)
         for offset, item in enumerate(group.items):
             col = group.first_col + offset
-            sheet.write_string(1, col, item, fmt)
+            put_text(sheet, 1, col, item, fmt)
             sheet.set_column(col, col, fit_width([item], minimum=8, maximum=14))
     last_col = S.BALLOT_FIRST_GRADE_COL + len(reporters) * len(items) - 1
     if reporters:
@@ -113,28 +126,26 @@ def _write_ballot_sheet(book, formats: Formats, name: str, reporters: Sequence[t
         "validate": "list", "source": L.VOID_LIST.split(","), "show_error": False})
     for r, row in enumerate(rows, start=S.BALLOT_HEADER_ROWS):
         for col, value in enumerate(row):
-            write_value(sheet, r, col, value, formats)
+            put(sheet, r, col, value, formats)
 
 
 def write_template(path: str | Path, sheets: dict[str, list[list[Any]]] | None = None,
                    ballot_reporters: Sequence[tuple[str, str]] = ()) -> Path:
     """Write the template (or, with `sheets`, a filled workbook) atomically to `path`."""
-    import xlsxwriter
-
     sheets = sheets or {}
     items = [row[0] for row in sheets.get(S.SHEET_ITEMS, [])] if ballot_reporters else []
 
     def write(temporary: Path) -> None:
-        with xlsxwriter.Workbook(str(temporary), {"in_memory": True}) as book:
+        with new_workbook(temporary) as book:
             book.set_properties({"title": "述职评议工作簿", "created": FIXED_CREATED, "author": "shuping"})
             formats = Formats(book)
             for spec in S.SHEETS:
                 if spec.name == S.SHEET_GUIDE:
                     sheet = book.add_worksheet(spec.name)
                     sheet.set_column(0, 0, 110, formats.wrap)
-                    sheet.write_string(0, 0, GUIDE_LINES[0], formats.header)
+                    put_text(sheet, 0, 0, GUIDE_LINES[0], formats.header)
                     for r, line in enumerate(GUIDE_LINES[1:], start=1):
-                        sheet.write_string(r, 0, line, formats.wrap)
+                        put_text(sheet, r, 0, line, formats.wrap)
                     continue
                 if spec.name in (S.SHEET_BALLOTS, S.SHEET_BALLOTS_RECHECK):
                     rows = sheets.get(spec.name, [])

@@ -31,8 +31,9 @@ class TallyRun:
 
 def run_tally(path: str | os.PathLike, out: str | os.PathLike | None = None,
               json_file: str | os.PathLike | None = None, write_files: bool = True,
-              counted_at: _dt.datetime | None = None) -> TallyRun:
-    """Check, count, and write the summary workbook and the JSON (never the input)."""
+              counted_at: _dt.datetime | None = None, paper: str | None = None) -> TallyRun:
+    """Check, count, and write the summary workbook and the JSON (never the input).
+    `paper` (A4/A3) overrides 参数设置's 打印纸张 for the summary workbook."""
     from ..fingerprint import fingerprint_properties
     from ..report import result_json
 
@@ -50,9 +51,10 @@ def run_tally(path: str | os.PathLike, out: str | os.PathLike | None = None,
         stamp = (counted_at or _dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
         fingerprints = run.json["fingerprints"]
         properties = fingerprint_properties(fingerprints)
+        paper = paper or book.params.paper
         run.outputs.append(write_sheets(target / S.SUMMARY_WORKBOOK,
-                                        result_sheets(result, issues, stamp, fingerprints), book.params.decimals,
-                                        properties))
+                                        result_sheets(result, issues, stamp, fingerprints, paper),
+                                        book.params.decimals, properties, paper=paper))
         run.outputs.append(write_sheets(target / S.BULLETIN_WORKBOOK, [bulletin_sheet(result)],
                                         book.params.decimals, properties, title="结果通报表"))
         run.outputs.append(write_json(target / S.RESULT_JSON, run.json))

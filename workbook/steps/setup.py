@@ -93,6 +93,7 @@ def simulate_unit_answers(files, meeting: _dt.date) -> list:
     one item, the third has started. Returns the files it filled (for `ledger merge`)."""
     import openpyxl
 
+    from ..io.xlsx_common import set_cell
     from ..ledger import SHEET_UNIT_LEDGER, UNIT_COLUMNS
 
     col = {name: UNIT_COLUMNS.index(name) + 1 for name in UNIT_COLUMNS}
@@ -102,12 +103,12 @@ def simulate_unit_answers(files, meeting: _dt.date) -> list:
         sheet = book[SHEET_UNIT_LEDGER]
         for row in range(2, sheet.max_row + 1):
             done = unit == 0 or (unit == 1 and row == 2)
-            sheet.cell(row, col["整改措施"], "召开专题会议研究，制定整改方案，逐项落实")
-            sheet.cell(row, col["整改状态"], "已完成" if done else "整改中")
+            set_cell(sheet, row, col["整改措施"], "召开专题会议研究，制定整改方案，逐项落实")
+            set_cell(sheet, row, col["整改状态"], "已完成" if done else "整改中")
             if done:
-                sheet.cell(row, col["完成日期"], _dt.datetime.combine(meeting + _dt.timedelta(days=20 + row),
+                set_cell(sheet, row, col["完成日期"], _dt.datetime.combine(meeting + _dt.timedelta(days=20 + row),
                                                                       _dt.time()))
-                sheet.cell(row, col["佐证材料"], "会议纪要、整改台账")
+                set_cell(sheet, row, col["佐证材料"], "会议纪要、整改台账")
         book.save(path)
         answered.append(path)
     return answered
