@@ -727,37 +727,28 @@ def parse_ballots(sheet: str, rows: Rows, facts, reporters: Sequence[Reporter], 
 def _grid_forms(sheet: str, grid, grade_cols: list[int], known_cols: set[int], last_known: int,
                 code_of: Callable[[Any], int], category_index: dict[str, int], single_category: int,
                 issues: list[Issue]):
-    """The forms of a BallotGrid on arrays: each column dictionary-encoded once, its few
-    distinct spellings coded through the normaliser, the grid coded by lookup. Issues come
-    in the order the row loop of `parse_ballots` gives them (row by row)."""
+    """The forms of a BallotGrid on arrays: every distinct spelling of the sheet coded once
+    through the normaliser, the grid coded by lookup. Issues come in the order the row loop
+    of `parse_ballots` gives them (row by row)."""
     first = S.BALLOT_HEADER_ROWS
-    height = max(grid.height - first, 0)
-    typed = np.zeros(height, dtype=bool)
-    nonblank: dict[int, np.ndarray] = {}
-    for col in range(grid.width):
-        values, indices = grid.encoded(col)
-        if all(is_blank(v) for v in values):
-            continue
-        blank = np.array([is_blank(v) for v in values] + [True], dtype=bool)
-        filled = ~blank[indices[first:]]
-        typed |= filled
-        if col not in known_cols or col < S.BALLOT_FIRST_GRADE_COL:
-            nonblank[col] = filled
+    body = grid.indices[:, first:]
+    blank = grid.lookup("blank", is_blank, bool)
+    filled = ~blank[body]                                   # (columns, rows)
+    typed = filled.any(axis=0)
     positions = np.flatnonzero(typed)
     form_rows = [int(p) + first for p in positions]
     outside: dict[int, list[int]] = {}
     # cells under no header, in the row loop's order: right of the last known column first
-    order = [c for c in sorted(nonblank) if c > last_known] + \
-            [c for c in sorted(nonblank) if S.BALLOT_FIRST_GRADE_COL <= c <= last_known and c not in known_cols]
-    for col in order:
-        for p in np.flatnonzero(nonblank[col] & typed):
+    loose = [c for c in range(grid.width) if c > last_known] + \
+            [c for c in range(S.BALLOT_FIRST_GRADE_COL, min(last_known + 1, grid.width)) if c not in known_cols]
+    for col in loose:
+        for p in np.flatnonzero(filled[col]):
             outside.setdefault(int(p) + first, []).append(col)
+    values = grid.values
     fixed = []
     for col in range(S.BALLOT_FIRST_GRADE_COL):
         if col < grid.width:
-            values, indices = grid.encoded(col)
-            picked = indices[first:][positions] if height else indices[:0]
-            fixed.append([values[k] if k >= 0 else None for k in picked.tolist()])
+            fixed.append([values[k] for k in body[col, positions].tolist()])
         else:
             fixed.append([None] * len(positions))
     ids: list[str] = []
@@ -798,13 +789,17 @@ def _grid_forms(sheet: str, grid, grade_cols: list[int], known_cols: set[int], l
         ids.append(ballot_id)
         cats.append(category)
         voids.append(bool(void))
+    inside = [c for c in grade_cols if c < grid.width]
     codes = np.full((len(form_rows), len(grade_cols)), S.CODE_BLANK, dtype=np.int8)
-    for k, col in enumerate(grade_cols):
-        if col >= grid.width:
-            continue
-        values, indices = grid.encoded(col)
-        lookup = np.array([code_of(v) for v in values] + [S.CODE_BLANK], dtype=np.int8)
-        codes[:, k] = lookup[indices[first:][positions]]
+    if inside:
+        lookup = grid.lookup("grade", code_of, np.int8)
+        picked = lookup[body[inside][:, positions]].T       # (forms, grade columns present)
+        if len(inside) == len(grade_cols):
+            codes = np.ascontiguousarray(picked)
+        else:
+            for k, col in enumerate(grade_cols):
+                if col < grid.width:
+                    codes[:, k] = lookup[body[col, positions]]
     return codes, form_rows, ids, cats, voids
 
 

@@ -37,34 +37,54 @@ def ambiguous(text: str) -> bool:
 
 @dataclass
 class BallotGrid:
-    """The sheet as columns: `columns[c]` is a pyarrow StringArray of `height` rows (None for
-    an empty cell). Indexing gives a row as a list of str/None (for the few cells a message
-    quotes); `header` holds rows 1-2 with control characters already cleaned."""
+    """The sheet dictionary-encoded once: `values` holds each distinct spelling (None for an
+    empty cell) and `indices[col, row]` (int32) points into it, so the grid costs 4 bytes a
+    cell and its spellings are coded once each. Indexing gives a row as a list of str/None
+    (for the few cells a message quotes); `header` holds rows 1-2 with control characters
+    already cleaned."""
 
-    columns: list
-    height: int
-    width: int
+    values: list
+    indices: Any            # numpy int32, shape (width, height)
     header: list[list[Any]] = field(default_factory=list)
-    # per column: (dictionary as a Python list, indices as a numpy int32 array, -1 = empty)
-    _encoded: dict = field(default_factory=dict, repr=False)
+    _lookups: dict = field(default_factory=dict, repr=False)
 
-    def __len__(self) -> int:
-        return self.height
+    @property
+    def height(self) -> int:
+        return int(self.indices.shape[1])
+
+    @property
+    def width(self) -> int:
+        return int(self.indices.shape[0])
+
+    def lookup(self, name: str, function, dtype):
+        """`function` of every distinct spelling as a numpy array (computed once per name)."""
+        found = self._lookups.get(name)
+        if found is None:
+            import numpy as np
+
+            found = self._lookups[name] = np.array([function(v) for v in self.values], dtype=dtype)
+        return found
+
+    def encoded(self, col: int):
+        """(distinct spellings, this column's indices into them)."""
+        return self.values, self.indices[col]
 
     def value(self, row: int, col: int):
         """One cell (str or None); header cells as cleaned."""
         if row < len(self.header):
             return self.header[row][col] if col < len(self.header[row]) else None
-        if col >= self.width:
+        if col >= self.width or row >= self.height:
             return None
-        values, indices = self.encoded(col)
-        k = int(indices[row])
-        return values[k] if k >= 0 else None
+        return self.values[int(self.indices[col, row])]
 
     def as_rows(self) -> list[list[Any]]:
         """The whole sheet as rows of str/None (for the rare reader that walks rows)."""
-        body = zip(*(column.slice(len(self.header)).to_pylist() for column in self.columns))
-        return [list(row) for row in self.header] + [list(row) for row in body]
+        values = self.values
+        body = [[values[k] for k in row] for row in self.indices[:, len(self.header):].T.tolist()]
+        return [list(row) for row in self.header] + body
+
+    def __len__(self) -> int:
+        return self.height
 
     def __getitem__(self, index):
         if isinstance(index, slice):
@@ -75,28 +95,16 @@ class BallotGrid:
             raise IndexError(index)
         if index < len(self.header):
             return self.header[index]
-        return [column[index].as_py() for column in self.columns]
+        return [self.values[k] for k in self.indices[:, index].tolist()]
 
     def __iter__(self):
         return iter(self.as_rows())
 
-    def encoded(self, col: int):
-        """(distinct spellings, indices into them with -1 for an empty cell) of one column."""
-        found = self._encoded.get(col)
-        if found is None:
-            import numpy as np
-            import pyarrow.compute as pc
-
-            column = self.columns[col]
-            encoded = pc.dictionary_encode(column)
-            values = encoded.dictionary.to_pylist()
-            indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-            found = self._encoded[col] = (values, indices)
-        return found
-
     def release(self) -> None:
-        self.columns = []
-        self._encoded.clear()
+        import numpy as np
+
+        self.indices = np.zeros((0, 0), dtype=np.int32)
+        self._lookups.clear()
 
 
 def starts_at_a1(xml_head: bytes) -> bool:
@@ -116,39 +124,39 @@ def read_grid(path, sheet: str, xml_head: bytes, header_rows: int, clean):
     if not starts_at_a1(xml_head):
         return None
     import fastexcel
+    import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     reader = fastexcel.read_excel(str(path))
     table = reader.load_sheet_by_name(sheet, header_row=None, dtypes="string").to_arrow()
     del reader
+    width, height = table.num_columns, table.num_rows
+    if not width or not height:
+        return None
     columns = []
     for column in table.columns:
-        column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-        if column.type != pa.string() and column.type != pa.large_string():
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        if column.type != pa.string():
             column = column.cast(pa.string())
-        # "" is an empty cell, as calamine's "" is None
-        column = pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
         columns.append(column)
-    if not columns or columns[0].null_count == len(columns[0]) or columns[0][0].as_py() is None:
+    del table
+    # one dictionary for the whole sheet: the few grade spellings, the 票号, the labels
+    encoded = pa.concat_arrays(columns).dictionary_encode(null_encoding="encode")
+    del columns
+    values = [None if v == "" else v for v in encoded.dictionary.to_pylist()]   # "" is an empty cell
+    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False).reshape(width, height)
+    del encoded
+    if any(v is not None and ambiguous(v) for v in values):
         return None
-    height = len(columns[0])
+    grid = BallotGrid(values=values, indices=indices)
+    if grid.value(0, 0) is None:
+        return None
     # trailing empty rows go, as trim_rows does for calamine rows
-    last = -1
-    for column in columns:
-        valid = column.is_valid().to_numpy(zero_copy_only=False)
-        nz = valid.nonzero()[0]
-        if len(nz):
-            last = max(last, int(nz[-1]))
-    height = last + 1
-    if height < len(columns[0]):
-        columns = [c.slice(0, height) for c in columns]
-    grid = BallotGrid(columns=columns, height=height, width=len(columns))
-    for col in range(grid.width):
-        values, _ = grid.encoded(col)
-        if any(v is not None and ambiguous(v) for v in values):
-            grid.release()
-            return None
-    grid.header = [[column[i].as_py() for column in columns] for i in range(min(header_rows, height))]
+    filled = np.flatnonzero(~grid.lookup("empty", lambda v: v is None, bool)[indices].all(axis=0))
+    last = int(filled[-1]) + 1 if len(filled) else 0
+    if last < height:
+        grid.indices = indices[:, :last].copy()
+    grid.header = [grid[i] for i in range(min(header_rows, grid.height))]
     controls = clean(grid.header)
     return grid, controls
