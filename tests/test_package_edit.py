@@ -224,3 +224,21 @@ def test_excel_made_round_trip(path, tmp_path):
     _check_result(src, dst, changed)
     assert CalamineSource(dst).rows(first)[-1][:4] == ["述评", 1.0, dt.date(2025, 1, 2), "=1+1"]
     _soffice_converts(dst, tmp_path)
+
+
+def test_refused_while_excel_holds_the_file(tmp_path):
+    from workbook.errors import OutputError
+
+    src = _template(tmp_path)
+    before = src.read_bytes()
+    (tmp_path / ("~$" + src.name)).write_bytes(b"owner")
+    with pytest.raises(OutputError, match="正在 Excel/WPS 中打开"):
+        edit_package(src, _plan())
+    assert src.read_bytes() == before and not list(tmp_path.glob("*备份*"))
+
+
+def test_nothing_written_for_a_plan_without_changes(tmp_path):
+    src = _template(tmp_path)
+    before = src.read_bytes()
+    assert not edit_package(src, EditPlan("test")).changed
+    assert src.read_bytes() == before

@@ -605,33 +605,20 @@ def verify_package(original: Path, written: Path, changed: ChangedParts, sheet_p
     return problems
 
 
-def edit_package(path, plan, now: _dt.datetime | None = None,
-                 progress: Callable[[str], None] | None = None, keep_backups: int | None = None):
-    """The whole safe edit at the package level: refuse while Excel holds the file, back it up,
-    write to a temporary file, verify (`verify_package`), rename over the original.
-    Returns editing.EditResult; raises PackageEditUnsupported before anything is written
-    when the plan needs the full save path."""
+def write_plan(path: Path, original: bytes, stamp, sheet_parts: dict[str, str], plan,
+               now: _dt.datetime | None = None, step: Callable[[str], None] | None = None,
+               keep_backups: int | None = None, named: Path | None = None):
+    """The write of a package-level edit whose original bytes and stat were taken under the
+    caller's lock: backup, temporary file, verify (`verify_package`), atomic rename.
+    Returns editing.EditResult."""
     import tempfile
 
-    from .atomic import atomic_write_bytes, fault_point, refuse_if_open, remove_stale_temporaries
+    from .atomic import atomic_write_bytes, fault_point
     from .editing import BACKUPS_KEPT, EditResult, _refuse_unwritable, prune_backups, write_backup
     from .reader import inspect_workbook
 
-    step = progress or (lambda message: None)
-    path = Path(path)
-    sheet_parts = inspect_workbook(path)
-    if plan.refused:
-        raise EditRefused("修改被阻止：" + "；".join(i.message for i in plan.blockers[:3]))
-    if not plan.has_changes and not any(c.hidden for c in plan.changes):
-        return EditResult(path, changed=False)
-    reason = unsupported(plan, path)
-    if reason:
-        raise PackageEditUnsupported(reason)
-    refuse_if_open(path)
-    remove_stale_temporaries(path)
+    step = step or (lambda message: None)
     _refuse_unwritable(path)
-    stamp = path.stat()
-    original = path.read_bytes()
     step("正在写入修改…")
     with tempfile.TemporaryDirectory(prefix="shuping-edit-") as folder:
         source = Path(folder) / "原.xlsx"
@@ -659,4 +646,34 @@ def edit_package(path, plan, now: _dt.datetime | None = None,
             backup.unlink(missing_ok=True)
             raise
     prune_backups(path, BACKUPS_KEPT if keep_backups is None else keep_backups)
-    return EditResult(path, True, backup, list(plan.summary))
+    return EditResult(named or path, True, backup, list(plan.summary))
+
+
+def nothing_to_write(plan) -> bool:
+    return plan.refused or not plan.has_changes
+
+
+def edit_package(path, plan, now: _dt.datetime | None = None,
+                 progress: Callable[[str], None] | None = None, keep_backups: int | None = None):
+    """The whole safe edit at the package level, for a caller without an edit session:
+    refuse while Excel holds the file, back it up, write to a temporary file, verify, rename.
+    Returns editing.EditResult; raises PackageEditUnsupported before anything is written
+    when the plan needs the full save path, EditRefused for a plan with blockers."""
+    from .atomic import refuse_if_open, remove_stale_temporaries
+    from .editing import EditResult
+    from .reader import inspect_workbook
+
+    path = Path(path)
+    sheet_parts = inspect_workbook(path)
+    if plan.refused:
+        raise EditRefused("修改被阻止：" + "；".join(i.message for i in plan.blockers[:3]))
+    if not plan.has_changes:
+        return EditResult(path, changed=False)
+    reason = unsupported(plan, path)
+    if reason:
+        raise PackageEditUnsupported(reason)
+    refuse_if_open(path)
+    remove_stale_temporaries(path)
+    stamp = path.stat()
+    original = path.read_bytes()
+    return write_plan(path, original, stamp, sheet_parts, plan, now, progress, keep_backups)
