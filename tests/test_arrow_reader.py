@@ -4,7 +4,6 @@ sheets; a sheet whose cells fastexcel would write differently goes back to the r
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
 
@@ -17,6 +16,12 @@ from workbook.parse import parse_book
 REPORTERS = (("01", "张三"), ("02", "李四"))
 ITEMS = (("总体评价", "总体", None), ("抓党建", "单项", None))
 CATEGORIES = (("领导", 0.4, 10), ("群众", 0.6, 100))
+
+
+@pytest.fixture(autouse=True)
+def arrow_at_any_size(monkeypatch):
+    """The Arrow path is taken from 4 MB of sheet XML on; these small sheets take it too."""
+    monkeypatch.setattr("workbook.io.reader.ARROW_FROM_BYTES", 0)
 
 
 def _both(path, monkeypatch):
