@@ -129,3 +129,16 @@ def test_worked_example_reads_alike(monkeypatch):
     if not path.exists():
         pytest.skip("the worked example is not beside the repository")
     _same(path, monkeypatch)
+
+
+def test_typed_counts_on_the_grid(tmp_path):
+    from workbook.plans import typed_counts
+
+    ballots = [[1, "领导", None, "好", None, "1", None], [], [None, None, None, None, None, None, "差"]]
+    path = write_xlsx(tmp_path / "t.xlsx", sheets(REPORTERS, ITEMS, CATEGORIES, ballots))
+    source = open_source(path)
+    grid = source.grid("评议票")
+    rows = source.rows("评议票")
+    # by hand: row 3 has A, B, D, F typed; row 5 has G; two rows typed
+    assert typed_counts(grid) == typed_counts(rows) == ({0: 1, 1: 1, 3: 1, 5: 1, 6: 1}, 2)
+    assert grid[:2] == [list(r) for r in rows[:2]]

@@ -88,7 +88,7 @@ class BallotGrid:
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return self.as_rows()[index]
+            return [self[i] for i in range(*index.indices(self.height))]
         if index < 0:
             index += self.height
         if not 0 <= index < self.height:
@@ -99,6 +99,15 @@ class BallotGrid:
 
     def __iter__(self):
         return iter(self.as_rows())
+
+    def typed_counts(self, first: int) -> tuple[dict[int, int], int]:
+        """plans.typed_counts on the arrays: ({column: typed cells from row `first` on},
+        rows with anything typed)."""
+        empty = self.lookup("empty", lambda v: v is None, bool)
+        filled = ~empty[self.indices[:, first:]]
+        per_column = filled.sum(axis=1)
+        counts = {int(c): int(n) for c, n in enumerate(per_column) if n}
+        return counts, int(filled.any(axis=0).sum())
 
     def release(self) -> None:
         import numpy as np
