@@ -559,13 +559,39 @@ def part_bytes(path: Path) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
+def comparable(value: Any) -> Any:
+    """A value as planned and as calamine reads it back, in one form: numbers as floats,
+    midnight datetimes as dates, an empty string as an empty cell."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, _dt.datetime):
+        return value.date() if value.time() == _dt.time(0) else value
+    if isinstance(value, _dt.timedelta):
+        return str(value)
+    return value
+
+
+def refuse_unwritable(path: Path) -> None:
+    try:
+        with open(path, "r+b"):
+            pass
+    except PermissionError as exc:
+        raise EditRefused(f"“{path.name}”无法写入：文件是只读的，或正被其他程序（Excel/WPS）占用。"
+                          "请关闭该文件或取消只读属性后再试，工作簿未做任何改动") from exc
+    except OSError as exc:
+        raise EditRefused(f"“{path.name}”无法写入：{exc.strerror or exc}。工作簿未做任何改动") from exc
+
+
 def verify_package(original: Path, written: Path, changed: ChangedParts, sheet_parts: dict[str, str]) -> list[str]:
     """Problems with `written` (empty when it is right): every part not declared changed is
     byte for byte the original's; every declared part parses as XML; styles only grew; in
     every changed sheet every cell reads back as before except the cells set, which read as set."""
     from defusedxml import ElementTree
 
-    from .editing import _comparable
     from .reader import CalamineSource
 
     problems: list[str] = []
@@ -595,9 +621,9 @@ def verify_package(original: Path, written: Path, changed: ChangedParts, sheet_p
             old_row = old_rows[r] if r < len(old_rows) else []
             new_row = new_rows[r] if r < len(new_rows) else []
             for c in range(max(len(old_row), len(new_row))):
-                old = _comparable(old_row[c] if c < len(old_row) else None)
-                new = _comparable(new_row[c] if c < len(new_row) else None)
-                expected = _comparable(cells[(r, c)]) if (r, c) in cells else old
+                old = comparable(old_row[c] if c < len(old_row) else None)
+                new = comparable(new_row[c] if c < len(new_row) else None)
+                expected = comparable(cells[(r, c)]) if (r, c) in cells else old
                 if expected != new:
                     problems.append(f"“{sheet}”{col_letter(c)}{r + 1}：应为“{expected}”，写出后为“{new}”")
                     if len(problems) >= 5:
@@ -614,11 +640,11 @@ def write_plan(path: Path, original: bytes, stamp, sheet_parts: dict[str, str], 
     import tempfile
 
     from .atomic import atomic_write_bytes, fault_point
-    from .editing import BACKUPS_KEPT, EditResult, _refuse_unwritable, prune_backups, write_backup
+    from .editing import BACKUPS_KEPT, EditResult, prune_backups, write_backup
     from .reader import inspect_workbook
 
     step = step or (lambda message: None)
-    _refuse_unwritable(path)
+    refuse_unwritable(path)
     step("正在写入修改…")
     with tempfile.TemporaryDirectory(prefix="shuping-edit-") as folder:
         source = Path(folder) / "原.xlsx"
