@@ -24,7 +24,9 @@ from __future__ import annotations
 import datetime as _dt
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -66,11 +68,12 @@ class ChangedParts:
 
 
 # --- what this path cannot do ----------------------------------------------------------------
-def unsupported(plan, src_path) -> str | None:
-    """Why `plan` cannot be applied at the package level (None when it can)."""
+def unsupported(plan, src_path, parts: dict[str, str] | None = None) -> str | None:
+    """Why `plan` cannot be applied at the package level (None when it can). `parts`:
+    {sheet: part} of the vetted workbook, when the caller has it."""
     from .reader import inspect_workbook
 
-    parts = inspect_workbook(Path(src_path))
+    parts = parts if parts is not None else inspect_workbook(Path(src_path))
     for change in plan.changes:
         if change.empty and not (change.hidden and change.sheet not in parts):
             continue
@@ -465,13 +468,14 @@ def _add_sheet_entries(files: dict[str, bytes], name: str, part: str, hidden: bo
 
 
 # --- the package --------------------------------------------------------------------------------
-def apply_plan_to_package(src_path, plan, dst_path) -> ChangedParts:
-    """Write `plan` applied to the package at `src_path` into `dst_path` (module doc)."""
+def apply_plan_to_package(src_path, plan, dst_path, parts: dict[str, str] | None = None) -> ChangedParts:
+    """Write `plan` applied to the package at `src_path` into `dst_path` (module doc).
+    `parts`: {sheet: part} when the caller already vetted the workbook (reader.inspect_workbook)."""
     from .reader import inspect_workbook
 
     src_path, dst_path = Path(src_path), Path(dst_path)
-    parts = inspect_workbook(src_path)
-    reason = unsupported(plan, src_path)
+    parts = dict(parts) if parts is not None else inspect_workbook(src_path)
+    reason = unsupported(plan, src_path, parts)
     if reason:
         raise PackageEditUnsupported(reason)
     result = ChangedParts()
@@ -535,22 +539,62 @@ def _free_part(names: list[str]) -> str:
     return f"xl/worksheets/sheet{n}.xml"
 
 
+def raw_member(handle, info: zipfile.ZipInfo) -> bytes:
+    """A member's stored (compressed) bytes, as they are in the file."""
+    handle.seek(info.header_offset)
+    header = handle.read(30)
+    if header[:4] != b"PK\x03\x04":
+        raise PackageEditUnsupported(f"部件 {info.filename} 的本地文件头损坏")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    handle.seek(info.header_offset + 30 + name_length + extra_length)
+    return handle.read(info.compress_size)
+
+
+def _dos_time(date_time) -> tuple[int, int]:
+    year, month, day, hour, minute, second = date_time
+    return (hour << 11) | (minute << 5) | (second // 2), ((max(year, 1980) - 1980) << 9) | (month << 5) | day
+
+
 def _write_package(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], files: dict[str, bytes],
                    added: list[str], dst_path: Path) -> None:
-    with zipfile.ZipFile(dst_path, "w") as out:
-        for info in infos:
-            data = files.get(info.filename)
+    """The new zip: every member not in `files` copied as stored (its compressed bytes and
+    CRC unchanged, nothing decompressed), the members in `files` deflated afresh."""
+    entries = []
+    limit = 0xFFFFFFFF
+    with open(archive.filename, "rb") as source, open(dst_path, "wb") as out:
+        members = [(info.filename, info) for info in infos] + [(part, None) for part in added]
+        for name, info in members:
+            data = files.get(name)
             if data is None:
-                data = archive.read(info.filename)
-            copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-            copy.compress_type = info.compress_type
-            copy.external_attr, copy.create_system = info.external_attr, info.create_system
-            copy.comment, copy.extra = info.comment, info.extra
-            out.writestr(copy, data)
-        for part in added:
-            copy = zipfile.ZipInfo(part, date_time=infos[0].date_time if infos else (1980, 1, 1, 0, 0, 0))
-            copy.compress_type = zipfile.ZIP_DEFLATED
-            out.writestr(copy, files[part])
+                stored = raw_member(source, info)
+                crc, size, method = info.CRC, info.file_size, info.compress_type
+                date_time, attributes = info.date_time, info.external_attr
+            else:
+                method = zipfile.ZIP_DEFLATED
+                packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+                stored = packer.compress(data) + packer.flush()
+                crc, size = zlib.crc32(data), len(data)
+                date_time = info.date_time if info is not None else (infos[0].date_time if infos else (1980, 1, 1, 0, 0, 0))
+                attributes = info.external_attr if info is not None else 0
+            if size >= limit or len(stored) >= limit or out.tell() >= limit:
+                raise PackageEditUnsupported("工作簿过大（超过 4 GB 的压缩格式），无法逐部件修改")
+            encoded = name.encode("utf-8")
+            flags = 0x800 if not name.isascii() else 0
+            dos_time, dos_date = _dos_time(date_time)
+            offset = out.tell()
+            out.write(struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, flags, method, dos_time, dos_date,
+                                  crc, len(stored), size, len(encoded), 0))
+            out.write(encoded)
+            out.write(stored)
+            entries.append((encoded, flags, method, dos_time, dos_date, crc, len(stored), size, attributes, offset))
+        directory = out.tell()
+        for encoded, flags, method, dos_time, dos_date, crc, csize, size, attributes, offset in entries:
+            out.write(struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, flags, method, dos_time, dos_date,
+                                  crc, csize, size, len(encoded), 0, 0, 0, 0, attributes, offset))
+            out.write(encoded)
+        end = out.tell()
+        out.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(entries), len(entries),
+                              end - directory, directory, 0))
 
 
 # --- the safe edit around it ----------------------------------------------------------------------
@@ -592,10 +636,9 @@ def verify_package(original: Path, written: Path, changed: ChangedParts, sheet_p
     every changed sheet every cell reads back as before except the cells set, which read as set."""
     from defusedxml import ElementTree
 
-    from .reader import CalamineSource
-
     problems: list[str] = []
-    with zipfile.ZipFile(original) as a, zipfile.ZipFile(written) as b:
+    with zipfile.ZipFile(original) as a, zipfile.ZipFile(written) as b, \
+            open(original, "rb") as raw_a, open(written, "rb") as raw_b:
         old_names, new_names = a.namelist(), b.namelist()
         if [n for n in new_names if n not in changed.added] != old_names:
             problems.append("部件列表与原文件不同")
@@ -603,19 +646,25 @@ def verify_package(original: Path, written: Path, changed: ChangedParts, sheet_p
         for name in old_names:
             if name in changed.changed:
                 continue
-            if a.read(name) != b.read(name):
+            # stored bytes and CRC equal: the part is byte for byte the original's (which was vetted)
+            info_a, info_b = a.getinfo(name), b.getinfo(name)
+            if (info_a.CRC, info_a.file_size, info_a.compress_type) != (info_b.CRC, info_b.file_size, info_b.compress_type) \
+                    or raw_member(raw_a, info_a) != raw_member(raw_b, info_b):
                 problems.append(f"部件 {name} 与原文件不同")
         for name in changed.touched:
             try:
-                ElementTree.fromstring(b.read(name))
+                ElementTree.fromstring(b.read(name))      # zipfile checks the CRC as it reads
             except Exception as exc:
                 problems.append(f"部件 {name} 不是合格的 XML：{exc}")
     if problems:
         return problems
-    before, after = CalamineSource(original), CalamineSource(written)
+    from python_calamine import CalamineWorkbook
+
+    before, after = CalamineWorkbook.from_path(str(original)), CalamineWorkbook.from_path(str(written))
+    old_names = set(before.sheet_names)
     for sheet, cells in changed.cells.items():
-        old_rows = before.rows(sheet) if sheet in before.sheet_names else []
-        new_rows = after.rows(sheet)
+        old_rows = before.get_sheet_by_name(sheet).to_python(skip_empty_area=False) if sheet in old_names else []
+        new_rows = after.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         height = max(len(old_rows), len(new_rows))
         for r in range(height):
             old_row = old_rows[r] if r < len(old_rows) else []
@@ -650,12 +699,11 @@ def write_plan(path: Path, original: bytes, stamp, sheet_parts: dict[str, str], 
         source = Path(folder) / "原.xlsx"
         source.write_bytes(original)
         target = Path(folder) / "新.xlsx"
-        changed = apply_plan_to_package(source, plan, target)
+        changed = apply_plan_to_package(source, plan, target, sheet_parts)
         data = target.read_bytes()
 
         def verify(temporary: Path) -> None:
             step("正在逐格核对写出的内容…")
-            inspect_workbook(temporary)
             problems = verify_package(source, temporary, changed, sheet_parts)
             if problems:
                 raise OutputError("写出的工作簿与原内容核对不一致，已放弃保存，原文件未改动：" + "；".join(problems))
@@ -695,7 +743,7 @@ def edit_package(path, plan, now: _dt.datetime | None = None,
         raise EditRefused("修改被阻止：" + "；".join(i.message for i in plan.blockers[:3]))
     if not plan.has_changes:
         return EditResult(path, changed=False)
-    reason = unsupported(plan, path)
+    reason = unsupported(plan, path, sheet_parts)
     if reason:
         raise PackageEditUnsupported(reason)
     refuse_if_open(path)
