@@ -242,3 +242,37 @@ def test_nothing_written_for_a_plan_without_changes(tmp_path):
     before = src.read_bytes()
     assert not edit_package(src, EditPlan("test")).changed
     assert src.read_bytes() == before
+
+
+def test_apply_plan_in_session(tmp_path):
+    """The session method's body, with a stand-in for io/editing.py's EditSession (its
+    original bytes and stat taken once, as under the lock)."""
+    from workbook.io.package_edit import apply_plan_in_session
+
+    class Session:
+        def __init__(self, path):
+            self.path = self.named = path
+            self._sheet_parts = inspect_workbook(path)
+            self._step = lambda message: None
+            self._original = None
+            self.result = None
+            self.fell_back = False
+
+        def _take_original(self):
+            if self._original is None:
+                self._stamp, self._original = self.path.stat(), self.path.read_bytes()
+
+        def apply(self, function, keep, now):
+            self.fell_back = True
+
+    src = _template(tmp_path)
+    session = Session(src)
+    result = apply_plan_in_session(session, _plan(), now=dt.datetime(2025, 1, 2, 9, 0))
+    assert result.changed and result.backup.exists() and not session.fell_back
+    assert CalamineSource(src).rows(S.SHEET_COMMENTS)[-1][0] == "01"
+    header = EditPlan("prepare", changes=[SheetChange(S.SHEET_BALLOTS, header=HeaderLayout([["票号"]], [], {}, [], (1, 0), 0))])
+    with pytest.raises(PackageEditUnsupported):
+        apply_plan_in_session(Session(src), header)
+    fallback = Session(src)
+    apply_plan_in_session(fallback, header, fallback=lambda book: None)
+    assert fallback.fell_back

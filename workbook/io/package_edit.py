@@ -751,3 +751,28 @@ def edit_package(path, plan, now: _dt.datetime | None = None,
     stamp = path.stat()
     original = path.read_bytes()
     return write_plan(path, original, stamp, sheet_parts, plan, now, progress, keep_backups)
+
+
+def apply_plan_in_session(session, plan, fallback: Callable[[Any], Any] | None = None,
+                          keep_backups: int | None = None, now: _dt.datetime | None = None):
+    """What `EditSession.apply_plan(plan, fallback)` does (io/editing.py's locked session, branch
+    `edits`): part by part in the package where the plan allows, otherwise through `fallback`
+    (an openpyxl edit function for `session.apply`); without a fallback such a plan raises
+    PackageEditUnsupported before anything is written. A refused or empty plan writes nothing.
+    Uses the session's original bytes and stat taken under its lock."""
+    from .editing import BACKUPS_KEPT, EditResult
+
+    named = getattr(session, "named", session.path)
+    keep = BACKUPS_KEPT if keep_backups is None else keep_backups
+    if nothing_to_write(plan):
+        session.result = EditResult(named, changed=False)
+        return session.result
+    reason = unsupported(plan, session.path, session._sheet_parts)
+    if reason is not None:
+        if fallback is None:
+            raise PackageEditUnsupported(reason)
+        return session.apply(fallback, keep, now)
+    session._take_original()
+    session.result = write_plan(session.path, session._original, session._stamp, session._sheet_parts, plan,
+                                now, session._step, keep, named)
+    return session.result
