@@ -94,3 +94,14 @@ def build(target: Path, template: Path | None = None) -> Path:
             fixed.compress_type = zipfile.ZIP_DEFLATED
             out.writestr(fixed, data)
     return atomic_write_bytes(Path(target), buffer.getvalue())
+
+
+def build_from_wheel(wheel: Path, target: Path) -> Path:
+    """shuping.xlam from the template inside an xlwings wheel (`shuping bundle`: the add-in matches
+    the xlwings the bundle installs, not the one running here)."""
+    member = f"xlwings/{TEMPLATE_NAME}"
+    with zipfile.ZipFile(wheel) as archive:
+        if member not in archive.namelist():
+            raise FileNotFoundError(f"{Path(wheel).name} 中没有加载项模板 {TEMPLATE_NAME}")
+        template = io.BytesIO(archive.read(member))
+    return build(target, template)

@@ -299,12 +299,12 @@ def _runs_by_shade(shaded: dict[int, bool]) -> list[tuple[bool, int, int]]:
 def apply_plan(book, plan, source: "XlwingsSource | None" = None) -> None:
     """Write an EditPlan into the open book: per sheet one write of the appended rows and
     one per run of adjacent cells set in a column. Nothing is written for a refused plan."""
-    if plan.refused or not plan.has_changes:
+    if plan.refused or not plan.changes_values:
         return
     source = source or XlwingsSource(book)
     names = _sheet_names(book)
     for change in plan.changes:
-        if change.empty:
+        if not change.changes_values:
             continue
         if change.sheet in names:
             sheet = book.sheets[change.sheet]
@@ -318,7 +318,7 @@ def apply_plan(book, plan, source: "XlwingsSource | None" = None) -> None:
             if change.first_row:
                 put_values(sheet.range("A1"), [list(change.first_row)])
                 used = 1
-        if change.header is not None:
+        if change.header is not None and not change.header.values_current:
             _apply_header(sheet, change.header)
         by_col: dict[int, dict[int, Any]] = {}
         for (row, col), value in change.cells.items():
@@ -354,13 +354,18 @@ def prepare_book(book) -> str:
     from workbook.plans import plan_prepare
     from workbook.prepare import describe_plan
 
+    from workbook.plans import prepare_blockers
+
     source = XlwingsSource(book)
     parsed, issues = load_source_of(book, source)
+    blockers = prepare_blockers(parsed, issues)    # before the grid is read again: an oversized sheet stops here
+    if any(i.is_error for i in blockers):
+        return refusal("未生成评议票表头", blockers)
     plan, layouts = plan_prepare(parsed, issues, _ballot_seen(book, source))
     if plan.refused:
         return refusal("未生成评议票表头", plan.blockers)
     lines = [line for layout in layouts for line in describe_plan(layout, len(parsed.reporters), len(parsed.items))]
-    if not plan.has_changes:
+    if not plan.changes_values:
         return "\n".join(lines + ["评议票表头已是最新，未做改动。"])
     save_backup(book)
     apply_plan(book, plan, source)
@@ -400,14 +405,16 @@ def prepare_totals_book(book) -> str:
 def rectify_book(book, now: _dt.datetime | None = None) -> str:
     """New 整改清单 rows below the last row and vanished problems marked, from the same plan
     as `shuping rectify` (refused on the same errors; the tool-value log written alike)."""
-    from workbook.plans import plan_rectify
+    from workbook.ledger import SHEET_MERGE_LOG
+    from workbook.plans import plan_rectify, tool_log
 
     source = XlwingsSource(book)
     parsed, issues = load_source_of(book, source)
-    plan, found = plan_rectify(parsed, issues, now or _dt.datetime.now())
+    log = tool_log(source.rows(SHEET_MERGE_LOG)) if SHEET_MERGE_LOG in source.sheet_names else {}
+    plan, found = plan_rectify(parsed, issues, now or _dt.datetime.now(), log)
     if plan.refused:
         return refusal("未生成整改清单", plan.blockers)
-    if not plan.has_changes:
+    if not plan.changes_values:
         return f"点评中共有 {found.problems_total} 个问题，整改清单已是最新，未做改动。"
     save_backup(book)
     apply_plan(book, plan, source)
@@ -473,7 +480,7 @@ def import_comments_book(book, speech: str | None, reviewer: str = "") -> str:
     message += f"，{len(kept)} 位已有点评，未重复导入。" if kept else "。"
     if unmatched:
         message += f"{unmatched} 段未能对应到述职人，请在“点评”中手工录入。"
-    if plan.has_changes:
+    if plan.changes_values:
         save_backup(book)
         apply_plan(book, plan, source)
     return message
@@ -483,8 +490,17 @@ def mail_book(book, confirm: Callable[[str], bool]) -> str:
     from workbook.api import mail_password, plan_mail, send_planned
 
     plan = plan_mail(saved_file(book, confirm))
+    try:      # the meeting's send-log lock is held from planning to the last answer
+        return _mail_plan(plan, confirm, mail_password, send_planned)
+    finally:
+        plan.close()
+
+
+def _mail_plan(plan, confirm, mail_password, send_planned) -> str:
     if plan.issues:
         return "未发送：" + "；".join(i.message for i in plan.issues[:3])
+    if plan.stale:
+        return ("未发送，也未重新生成：" + "；".join(plan.stale) + "。请先运行：" + "；".join(plan.remake))
     preview = "\n".join(f"{m.label} → {'、'.join(m.to)}：{'、'.join(p.name for p in m.attachments)}"
                         for m in plan.to_send)
     if not plan.to_send:
@@ -502,9 +518,9 @@ def save_backup(book) -> None:
     full = Path(book.fullname)
     if not full.is_file():
         return
-    from workbook.io.editing import backup_name
+    from workbook.io.editing import free_backup_name
 
-    target = backup_name(full, _dt.datetime.now())
+    target = free_backup_name(full, _dt.datetime.now())
     try:
         save_copy = getattr(book.api, "SaveCopyAs", None)
         if save_copy is not None:

@@ -11,10 +11,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_EXAMPLES = ROOT.parent / "shared" / "examples"
 
 
-def pytest_addoption(parser):
-    parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the code")
-
-
 @pytest.fixture
 def worked_example() -> Path:
     path = SHARED_EXAMPLES / "worked_example.xlsx"
@@ -28,3 +24,11 @@ def demo_workbook(tmp_path_factory) -> Path:
     from workbook.api import new_workbook
 
     return new_workbook(tmp_path_factory.mktemp("demo") / "demo.xlsx", demo=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_send_logs(tmp_path_factory):
+    """The per-meeting send logs (io/sendlog.py) of the tests live in a temporary folder,
+    never in the home folder of whoever runs them; subprocesses inherit it."""
+    os.environ["SHUPING_HOME"] = str(tmp_path_factory.mktemp("shuping-home"))
+    yield

@@ -30,7 +30,16 @@ def test_new_refuses_to_overwrite_without_force(tmp_path):
 def test_new_is_reproducible(tmp_path):
     invoke("new", tmp_path / "a.xlsx", "--demo")
     invoke("new", tmp_path / "b.xlsx", "--demo")
-    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    import zipfile
+
+    def parts(name):
+        with zipfile.ZipFile(tmp_path / name) as archive:
+            return {n: archive.read(n) for n in archive.namelist()}
+
+    a, b = parts("a.xlsx"), parts("b.xlsx")
+    # identical but for the meeting identity (docProps/custom.xml): each new meeting its own
+    assert a.keys() == b.keys() and all(a[n] == b[n] for n in a if n != "docProps/custom.xml")
+    assert a["docProps/custom.xml"] != b["docProps/custom.xml"]
 
 
 def test_demo_workbook_checks_clean(demo_workbook):

@@ -110,8 +110,11 @@ def test_importing_seed_000_gives_one_row_per_reporter_with_the_paragraphs_intac
     rows = _comment_rows(path)
     assert [r[0] for r in rows] == ["01", "02", "03", "04", "05", "06", "07", "08"]
     lines = text.splitlines()
-    assert rows[0][3] == lines[10] and rows[0][4] == lines[11]           # 存在…, 希望… as spoken
-    assert rows[0][2] == lines[9].removeprefix("点评：")
+    # 存在…, 希望… as spoken, but for the masked name before 同志, which is the matched reporter's
+    # (01 韦建国 in the demo); "护航**经济社会发展" is no person and stays as it was
+    assert rows[0][3] == lines[10] and rows[0][4] == lines[11].replace("希望**同志", "希望韦建国同志", 1)
+    assert "**经济社会发展" in rows[0][4]
+    assert rows[0][2] == lines[9].removeprefix("点评：").replace("**同志", "韦建国同志", 1)
     assert all(r[1] == "综合" and r[5] == "区委书记" for r in rows)
     assert "按述职顺序匹配" in done.stdout and "请核对" in done.stdout    # masked names: said, not hidden
 

@@ -76,6 +76,8 @@ def _workbook(tmp_path, port, encryption="无", user=""):
         row[1].value = {S.MAIL_SERVER: "127.0.0.1", S.MAIL_PORT: port, S.MAIL_ENCRYPTION: encryption,
                         S.MAIL_USER: user, S.MAIL_PASSWORD_ENV: "SHUPING_TEST_SMTP_PASSWORD"}.get(key, row[1].value)
     book.save(path)
+    assert runner.invoke(app, ["tally", str(path)]).exit_code == 0
+    assert runner.invoke(app, ["notices", str(path), "--date", "2024-01-25", "--no-pdf"]).exit_code == 0
     return path
 
 
@@ -90,7 +92,12 @@ def mail(*args, env=None):
 
 
 def _log(path):
-    log = path.parent / (path.stem + "_成果") / "发送记录.jsonl"
+    """The meeting's own send log (io/sendlog.py), not the copy in the output folder."""
+    from workbook.io.book import load_book
+    from workbook.io.sendlog import meeting_identity, store
+
+    identity, _ = meeting_identity(path, load_book(path)[0].meeting)
+    log = store() / f"{identity}.jsonl"
     return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
 
 

@@ -118,9 +118,11 @@ def test_tally_with_the_lock_present_gives_the_hand_figures(tmp_path):
     message = excel.run_button(book, lambda b: excel.tally_book(b, dt.datetime(2024, 1, 18, 10, 0)))
     assert message.startswith("计票完成：2 位述职人，有效票 4 张")
     [write] = [a for a in actions(book, "setValues") if a["sheet_position"] == sheet_index(book, S.SHEET_SUMMARY)]
-    rows = [r for r in write["values"] if r and r[0] in ("01", "02")]
-    assert [r[0] for r in rows] == ["01", "02"]
-    assert rows[0][-3:-1] == [95.0, 1] and rows[1][-3:] == [70.0, 2, "一般"]
+    rows = [r for r in write["values"] if r and r[0] in ("'01", "'02")]      # 编号 kept as text
+    overview, detail = rows[:2], rows[2:]
+    assert [r[3:6] for r in overview] == [[95.0, 1.0, 1], [70.0, 0.5, 2]] and overview[1][6] == "一般"
+    # 总体评价: 好 较好 一般 差 弃权 多选 有效, as counted by hand from the four forms
+    assert [r[3:10] for r in detail] == [[3, 1, 0, 0, 0, 0, 4], [1, 1, 1, 1, 0, 0, 4]]
 
 
 def test_prepare_with_the_lock_present_lays_out_both_ballot_sheets_like_the_command_line(tmp_path):
@@ -158,7 +160,7 @@ def test_import_comments_with_the_lock_present_writes_the_open_book(tmp_path):
     assert message.startswith("从讲话稿中找到 1 段点评，新增 1 行")
     [write] = actions(book, "setValues")
     assert write["sheet_position"] == sheet_index(book, S.SHEET_COMMENTS) and write["start_row"] == 1
-    assert write["values"][0][:2] == ["01", "综合"] and "一是调研不够" in write["values"][0][3]
+    assert write["values"][0][:2] == ["'01", "综合"]      # the apostrophe keeps 01 text in Excel and "一是调研不够" in write["values"][0][3]
     assert path.read_bytes() == before                    # the file is Excel's while it is open
 
 
@@ -170,7 +172,7 @@ def test_rectify_with_the_lock_present_writes_rows_and_the_tool_log(tmp_path):
     writes = actions(book, "setValues")
     rect = [w for w in writes if w["sheet_position"] == sheet_index(book, S.SHEET_RECTIFY)]
     assert len(rect) == 1 and rect[0]["start_row"] == 1
-    assert [r[0] for r in rect[0]["values"]] == ["01-1", "01-2"]
+    assert [r[0] for r in rect[0]["values"]] == ["'01-1", "'01-2"]      # not a date in Excel
     assert rect[0]["values"][0][7].startswith("2024-02-17")
     assert [a["args"][0] for a in actions(book, "addSheet")] == ["台账合并记录"] or \
         [a["args"][1] for a in actions(book, "addSheet")] == ["台账合并记录"]
@@ -182,7 +184,7 @@ def test_rectify_with_the_lock_present_writes_rows_and_the_tool_log(tmp_path):
     assert done.exit_code == 0, done.output
     cli_rows = open_source(copy).rows(S.SHEET_RECTIFY)[1:]
     assert [r[0] for r in cli_rows] == ["01-1", "01-2"] and [r[4] for r in cli_rows] == \
-        [r[4] for r in rect[0]["values"]]
+        [r[4] for r in rect[0]["values"]] == ["调研不够。", "宣传不足。"]   # the markers 一是 二是 dropped
 
 
 def test_rectify_refused_on_an_unknown_reporter_in_comments_sends_nothing(tmp_path):

@@ -2,7 +2,8 @@ from fractions import Fraction as F
 
 import pytest
 
-from workbook.rules import ConditionError, parse_condition
+from workbook.errors import ConditionError
+from workbook.rules import parse_condition
 
 METRICS = {"综合得分": F(91), "好评率": F(9, 10), "好票率": F(1, 2), "差票率": F(0), "排名": F(3),
            "排名百分比": F(3, 10)}

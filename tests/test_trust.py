@@ -193,8 +193,12 @@ def test_compare_lists_every_difference_by_form_and_cell(tmp_path):
     assert report["only_b"] == [{"category": "全体", "ballot_id": "4", "row": 5}]
     # 2 forms in both, 3 cells each (作废 + 2 grades)
     assert (report["forms_compared"], report["cells_compared"]) == (2, 6)
-    done = invoke("compare", first, first)
+    copy = tmp_path / "甲的副本.xlsx"
+    copy.write_bytes(first.read_bytes())
+    done = invoke("compare", first, copy)
     assert done.exit_code == 0 and "两份录入完全一致" in done.stdout
+    done = invoke("compare", first, first)    # one file twice proves nothing (tests/test_edit_concurrency.py)
+    assert done.exit_code == 2 and "同一个文件" in done.output
 
 
 def test_compare_matches_columns_by_label_not_position(tmp_path):

@@ -167,6 +167,7 @@ def test_meeting_values_that_are_not_what_they_say_are_errors_at_their_cell(tmp_
     assert said in flat(found[0]["message"])
     done = run("notices", path, "--no-pdf", "--date", "2024-01-25", code=1)
     assert said in flat(done.output)
+    assert path.read_bytes() == before       # check and notices read only
     run("rectify", path, code=0)     # the count's papers wait; 整改清单 does not need the date
     assert any(p.name.startswith("评议.备份-") for p in tmp_path.iterdir())
 

@@ -597,7 +597,7 @@ def _date_option(text: str | None):
 @app.command()
 @guarded
 def notices(path: WorkbookPath, out: OutDir = None,
-            date: Annotated[Optional[str], typer.Option("--date", help="成文日期，如 2024-01-25（默认今天）")] = None,
+            date: Annotated[Optional[str], typer.Option("--date", help="成文日期，如 2024-01-25（默认：沿用上次生成时的日期，第一次为今天）")] = None,
             mark: Annotated[str, typer.Option("--mark", help="密级或“内部资料”标注（默认不标）")] = "",
             copy_numbers: Annotated[bool, typer.Option("--copy-numbers", help="按述职人顺序标注份号")] = False,
             cc: Annotated[str, typer.Option("--cc", help="抄送单位")] = "",
@@ -621,6 +621,11 @@ def notices(path: WorkbookPath, out: OutDir = None,
     console.print(f"反馈意见 {len(run.notices)} 份：{run.notices[0].parent}")
     console.print(f"结果通报：{run.bulletin}")
     console.print(f"模板：通知 {run.templates.get('notice')}；通报 {run.templates.get('bulletin')}")
+    if run.issue_date is not None:
+        console.print(f"成文日期：{run.issue_date.isoformat()}"
+                      + ("（沿用上次生成时的日期；要改用新日期请加 --date）" if run.date_kept else ""))
+    for kept in run.kept_in_delivery:
+        console.print(f"[yellow]提示：[/]“{kept}”已不再生成，但在生成后被改动过，已保留原样，未删除")
     if run.pdfs:
         console.print(f"PDF 副本 {len(run.pdfs)} 份")
     elif run.pdf_note:
@@ -725,21 +730,44 @@ def mail(path: WorkbookPath,
          ) -> None:
     """按“邮件设置”把每位述职人自己的反馈意见发给本人，把计票汇总表和结果通报发给领导抄送；同一封邮件不会重复发送。
 
+    不会重新生成文件：反馈意见或计票汇总表不是最新时，说明改动了什么和要运行的命令，不发送。
+
     示例：shuping mail 2024述职评议.xlsx --dry-run
     """
     from .api import mail_password, plan_mail, send_planned, write_drafts
-    from .mail import DECISION_WORDS, SKIP_CHANGED, SKIP_IN_DOUBT, SKIP_PROBLEM
 
-    wanted = [part.strip() for item in (only or []) for part in item.replace("，", ",").split(",") if part.strip()]
     console = _stdout_console()
     with _stderr_console().status("正在准备邮件…"):
-        plan = plan_mail(path, wanted, to_leaders, resend, dry_run)
+        plan = plan_mail(path, only, to_leaders, resend, dry_run)
+    try:
+        _mail_run(plan, dry_run, yes, console, mail_password, send_planned, write_drafts)
+    finally:
+        plan.close()
+
+
+def _mail_run(plan, dry_run, yes, console, mail_password, send_planned, write_drafts) -> None:
+    from .mail import DECISION_WORDS, HELD, SKIP_PROBLEM, STATE_WORDS, State
+
     stop_on(plan.issues, "未发送任何邮件。")
+    if plan.stale:
+        err = _stderr_console()
+        for line in plan.stale:
+            err.print(f"[red]文件不是最新的：[/]{line}")
+        err.print("为免发出过时的文件，未发送任何邮件，也未重新生成。请先运行：")
+        for command in plan.remake:
+            err.print(f"  {command}")
+        err.print("（反馈意见沿用上次的成文日期；要改用新的日期，把 --date 改成新日期。）然后再运行 shuping mail。")
+        raise typer.Exit(1)
     for made in plan.made:
-        console.print(f"已重新生成：{made}（原有文件缺失或早于工作簿）")
+        console.print(f"还没有生成过，已生成：{made}（预演用；正式发送前请核对）")
+    if not plan.identity_from_property:
+        console.print("[yellow]提示：[/]工作簿中没有会议标识（不是由 shuping new 生成的），按“会议名称+会议日期+主办单位”"
+                      "识别这次会议的发送记录；请不要在发送后修改这三项。")
     print_mail_preview(plan, console)
+    if plan.papers_date:
+        console.print(f"反馈意见的成文日期：{plan.papers_date}")
     print_review(plan.review, console)
-    held = [m for m in plan.messages if plan.decisions[m.key] in (SKIP_CHANGED, SKIP_IN_DOUBT, SKIP_PROBLEM)]
+    held = [m for m in plan.messages if plan.decisions[m.key] in HELD]
     for message in held:
         decision = plan.decisions[message.key]
         console.print(f"[yellow]不发送：[/]{message.label}——"
@@ -759,13 +787,12 @@ def mail(path: WorkbookPath,
                              lambda: typer.confirm("把密码保存到本机的系统密码库（下次不再询问）？", default=False))
     with _stderr_console().status("正在发送…") as status:
         results = send_planned(plan, password, progress=status.update)
-    words = {"accepted": "✓ 已发送", "failed": "✗ 发送失败", "sending": "？无法确认是否送达"}
     for result in results:
-        console.print(f"{words[result.state]}：{result.message.label}（{'、'.join(result.message.to)}）"
-                      + ("" if result.state == "accepted" else f"——{result.answer}"))
-    sent = sum(r.state == "accepted" for r in results)
-    console.print(f"发送完毕：成功 {sent} 封，失败 {sum(r.state == 'failed' for r in results)} 封，"
-                  f"无法确认 {sum(r.state == 'sending' for r in results)} 封；未发送 {len(held)} 封。"
+        console.print(f"{STATE_WORDS[result.state]}：{result.message.label}（{'、'.join(result.message.to)}）"
+                      + ("" if result.state == State.ACCEPTED else f"——{result.answer}"))
+    sent = sum(r.state == State.ACCEPTED for r in results)
+    console.print(f"发送完毕：成功 {sent} 封，失败 {sum(r.state == State.FAILED for r in results)} 封，"
+                  f"无法确认 {sum(r.state == State.SENDING for r in results)} 封；未发送 {len(held)} 封。"
                   f"发送记录：{plan.log.path}")
     raise typer.Exit(0 if sent == len(results) and not held else 1)
 
@@ -831,6 +858,37 @@ def addin_uninstall() -> None:
 
     done = uninstall(plan_install())
     _stdout_console().print("\n".join(done) or "没有找到已安装的加载项，未做任何改动。")
+
+
+@app.command()
+@guarded
+def bundle(platform: Annotated[str, typer.Option("--platform", help="win_amd64、macos、linux_x86_64、linux_aarch64",
+                                                 show_default=False)],
+           python: Annotated[str, typer.Option("--python", help="目标电脑上的 Python 版本：3.10、3.11、3.12、3.13",
+                                               show_default=False)],
+           out: Annotated[Optional[Path], typer.Option("-o", "--out", help="输出文件夹（默认当前文件夹）")] = None,
+           source: Annotated[Optional[Path], typer.Option("--source", help="述评源代码文件夹（默认：正在运行的这一份）")] = None,
+           ) -> None:
+    """生成离线安装包（一个文件夹和它的 zip）：述评、全部依赖的 wheel、加载项、安装/卸载脚本、清单.txt。
+
+    在能访问软件包索引的电脑上运行；办公电脑安装时不需要网络和管理员权限。
+    示例：shuping bundle --platform win_amd64 --python 3.12 -o 安装包
+    """
+    from addin.build import build_from_wheel
+
+    from .api import build_bundle
+
+    console = _stdout_console()
+    run = build_bundle(platform, python, out, source, progress=lambda line: console.print(line, markup=False),
+                       make_addin=build_from_wheel)
+    mb = 1024 * 1024
+    console.print(f"已生成：{run.folder}（{run.files} 个文件，{run.folder_bytes / mb:.1f} MB）")
+    console.print(f"        {run.archive}（{run.archive_bytes / mb:.1f} MB），含 {len(run.wheels)} 个 wheel"
+                  + (f"，需要 glibc {run.glibc} 或更新" if run.glibc else "") + f"，用时 {run.seconds:.0f} 秒")
+    if run.removed:
+        console.print(f"        已去掉目标平台用不到的：{'、'.join(run.removed)}")
+    if "app" not in run.extras:
+        console.print("提示：这个版本的述评还没有 app 扩展（述评助手），快捷方式仍指向 shuping app。")
 
 
 ledger_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -1075,6 +1133,31 @@ def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹�
                       f"领导抄送附计票汇总表和结果通报）：{run.drafts[0].parent}")
     console.print("用 Excel 打开上面的工作簿和计票汇总表即可查看；可以修改示例工作簿后再运行 "
                   "shuping check / shuping tally 试试。")
+
+
+@app.command(name="app")
+@guarded
+def app_command(path: Annotated[Optional[Path], typer.Argument(help="要打开的工作簿（可选）", show_default=False)] = None,
+                host: Annotated[str, typer.Option("--host", help="监听地址（默认只监听本机）")] = "127.0.0.1",
+                port: Annotated[int, typer.Option("--port", help="端口（默认自动选择）")] = 0,
+                password: Annotated[Optional[str], typer.Option("--password", help="局域网访问密码（--host 非本机时必填）")] = None,
+                no_browser: Annotated[bool, typer.Option("--no-browser", help="不自动打开浏览器")] = False) -> None:
+    """述评助手：在浏览器中用按钮完成每一步（只在本机，不联网）。
+
+    示例：shuping app 2024述职评议.xlsx
+    """
+    import importlib
+
+    from .errors import UsageError
+
+    try:
+        server = importlib.import_module("assistant.server")   # a door of its own: loaded only here
+        importlib.import_module("uvicorn")
+    except ImportError:
+        raise UsageError("述评助手需要额外的组件：请运行 pip install 'shuping[app]'") from None
+    argv = [str(path)] if path else []
+    argv += ["--host", host, "--port", str(port)] + (["--password", password] if password else [])
+    raise typer.Exit(server.main(argv + (["--no-browser"] if no_browser else [])))
 
 
 def main() -> None:

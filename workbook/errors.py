@@ -28,6 +28,15 @@ class EditRefused(ShupingError):
     exit_code = 1
 
 
+class ConditionError(ValueError):
+    """A 条件 of 等次规则 that does not parse; the parser reports it at the rule's cell."""
+
+    def __init__(self, message: str, position: int):
+        super().__init__(message)
+        self.message = message
+        self.position = position  # 1-based character in the normalised text
+
+
 class SheetTooLarge(Exception):
     """A sheet whose used range is absurdly large; the parser reports it as an issue."""
 
@@ -48,6 +57,30 @@ class UsageError(ShupingError):
     """The command was called wrongly (a bad option value, a target that exists)."""
 
     exit_code = 2
+
+
+class OutputRefused(ShupingError):
+    """An output would replace the input or a file shuping did not write; nothing was written."""
+
+    exit_code = 2
+
+
+class IndexUnreachable(ShupingError):
+    """`shuping bundle` cannot reach a package index (no network, a proxy, the index down)."""
+
+    exit_code = 2
+
+
+class TemplateRefused(ShupingError):
+    """A Word template is unusable or reaches for what a template must not; nothing was written."""
+
+    exit_code = 2
+
+
+class BundleError(ShupingError):
+    """An offline bundle cannot be made complete (a dependency without a wheel for the target, pip failed)."""
+
+    exit_code = 1
 
 
 class PackageEditUnsupported(ShupingError):

@@ -1,17 +1,17 @@
 """E-mail distribution: who gets which papers, the messages, and the send log.
 
-Need-to-know: a reporter's mail carries only that reporter's own notice; 领导抄送 gets the
-summary workbook and the bulletin. Each message has a stable key (whose it is) and the
-SHA-256 of every attachment; the send log (发送记录.jsonl, one JSON line per event,
-flushed and fsynced) says of each key whether it was accepted, failed, or is in doubt
-(logged "sending" and never answered — SMTP cannot tell whether it arrived).
+Need-to-know: a reporter's mail carries only that reporter's own notice (found by the
+reporter's 编号 in the notices' manifest record, never by a file-name prefix); 领导抄送
+gets the summary workbook and the bulletin. Each message has a stable key (whose it is)
+and the SHA-256 of every attachment; the send log (one JSON line per event; kept per
+meeting by `io/sendlog.py`) says of each key whether it was accepted, failed, or is in
+doubt (logged "sending" and never answered — SMTP cannot tell whether it arrived).
+This module only decides; it writes no file.
 """
 from __future__ import annotations
 
-import datetime as _dt
+import enum
 import hashlib
-import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,8 +22,20 @@ from typing import Any, Sequence
 
 from . import schema as S
 
-STATE_SENDING, STATE_ACCEPTED, STATE_FAILED, STATE_DRAFT = "sending", "accepted", "failed", "draft"
-LOG_FILE = "发送记录.jsonl"
+class State(str, enum.Enum):
+    """What the send log says of one message (the value is what the log's JSON holds)."""
+    SENDING = "sending"          # logged before DATA; alone, it means "in doubt"
+    ACCEPTED = "accepted"        # the server answered 250 to DATA
+    FAILED = "failed"            # refused, or the line dropped before DATA: surely not sent
+    DRAFT = "draft"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+STATE_WORDS = {State.ACCEPTED: "✓ 已发送", State.FAILED: "✗ 发送失败", State.SENDING: "？无法确认是否送达"}
+STATE_SENDING, STATE_ACCEPTED, STATE_FAILED, STATE_DRAFT = State.SENDING, State.ACCEPTED, State.FAILED, State.DRAFT
+LOG_FILE = "发送记录.jsonl"      # the copy in the output folder, for the clerk to read
 OUTBOX = "发件箱"
 LEADERS_KEY = "leaders"
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -100,21 +112,19 @@ class MailSettings:
         return self.port or {"SSL": 465, "STARTTLS": 587}.get(self.encryption, 25)
 
 
-def plan_messages(book, notices: Sequence[Path], summary: Path | None, bulletin: Path | None,
+def plan_messages(book, papers: dict[str, Sequence[Path]], summary: Path | None, bulletin: Path | None,
                   settings: MailSettings, deadline: str, only: Sequence[str] = (),
                   leaders: bool = True) -> list[Outgoing]:
-    """One message per reporter (their own notice only) and one to 领导抄送."""
+    """One message per reporter (their own papers only: `papers` maps a reporter's 编号 to
+    the files made for that reporter, from the notices' manifest) and one to 领导抄送."""
     title = book.meeting.shown_title
-    by_id = {path.name.split("_", 1)[0]: path for path in notices}
     messages = []
     for reporter in book.reporters:
         if only and reporter.id not in only:
             continue
         fields = {"姓名": reporter.name, "党组织": reporter.organization, "会议名称": title, "整改时限": deadline,
                   "编号": reporter.id}
-        notice = by_id.get(reporter.id)
-        pdf = notice.with_suffix(".pdf") if notice else None
-        attachments = [p for p in (notice, pdf) if p is not None and p.exists()]
+        attachments = [p for p in papers.get(reporter.id, ()) if p.exists()]
         address = (reporter.email or "").strip()
         problem = ""
         if not address:
@@ -195,56 +205,46 @@ class LogEntry:
     subject: str
     attachments: dict[str, str]
     answer: str = ""
+    workbook: str = ""          # the file name the run was made from (a copy's name differs)
 
 
 @dataclass
 class SendLog:
+    """The entries of one meeting's send log (read and appended by io/sendlog.py)."""
     path: Path
     entries: list[LogEntry] = field(default_factory=list)
 
-    @classmethod
-    def read(cls, path: Path) -> "SendLog":
-        log = cls(path)
-        if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                try:
-                    data = json.loads(line)
-                    log.entries.append(LogEntry(**{k: data[k] for k in LogEntry.__dataclass_fields__ if k in data}))
-                except (ValueError, TypeError, KeyError):
-                    continue   # a line torn by a crash mid-write: the entry before it still stands
-        return log
-
     def last(self, key: str) -> LogEntry | None:
-        found = [e for e in self.entries if e.key == key and e.state != STATE_DRAFT]
+        found = [e for e in self.entries if e.key == key and e.state != State.DRAFT]
         return found[-1] if found else None
 
-    def write(self, message: Outgoing, state: str, answer: str = "") -> LogEntry:
-        """Append one line and make it durable before anything else happens."""
-        entry = LogEntry(message.key, state, _dt.datetime.now().isoformat(timespec="seconds"), list(message.to),
-                         message.subject, message.digests, answer)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(entry.__dict__, ensure_ascii=False) + "\n"
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
-        self.entries.append(entry)
-        return entry
+
+class Decision(str, enum.Enum):
+    """What to do with a message, given the log."""
+    SEND = "send"
+    SKIP_SENT = "sent"
+    SKIP_CHANGED = "changed"
+    SKIP_IN_DOUBT = "in doubt"
+    SKIP_PROBLEM = "problem"
+
+    def __str__(self) -> str:
+        return self.value
 
 
-# What to do with a message, given the log.
-SEND, SKIP_SENT, SKIP_CHANGED, SKIP_IN_DOUBT, SKIP_PROBLEM = "send", "sent", "changed", "in doubt", "problem"
+SEND, SKIP_SENT, SKIP_CHANGED = Decision.SEND, Decision.SKIP_SENT, Decision.SKIP_CHANGED
+SKIP_IN_DOUBT, SKIP_PROBLEM = Decision.SKIP_IN_DOUBT, Decision.SKIP_PROBLEM
+HELD = (Decision.SKIP_CHANGED, Decision.SKIP_IN_DOUBT, Decision.SKIP_PROBLEM)
 DECISION_WORDS = {SEND: "待发送", SKIP_SENT: "已发送过，跳过", SKIP_CHANGED: "已发送过，但附件已变化（需 --resend 才重发）",
                   SKIP_IN_DOUBT: "上次发送中断，无法确认是否送达（需 --resend 才重发）", SKIP_PROBLEM: "无法发送"}
 
 
-def decide(message: Outgoing, log: SendLog, resend: bool) -> str:
+def decide(message: Outgoing, log: SendLog, resend: bool) -> Decision:
     if message.problem:
         return SKIP_PROBLEM
     last = log.last(message.key)
-    if last is None or last.state == STATE_FAILED:
+    if last is None or last.state == State.FAILED:
         return SEND
-    if last.state == STATE_SENDING:
+    if last.state == State.SENDING:
         return SEND if resend else SKIP_IN_DOUBT
     if last.attachments != message.digests or last.to != message.to:
         return SEND if resend else SKIP_CHANGED

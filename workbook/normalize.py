@@ -140,7 +140,3 @@ def format_fixed(value: Fraction, places: int) -> str:
     whole, frac = divmod(int(units), 10 ** places)
     return f"{sign}{whole}.{frac:0{places}d}" if places > 0 else f"{sign}{whole}"
 
-
-def text_or_none(value: CellValue) -> str | None:
-    text = clean_text(value)
-    return text or None

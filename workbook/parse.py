@@ -14,13 +14,13 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from . import schema as S
-from .errors import SheetTooLarge
+from .errors import ConditionError, SheetTooLarge
 from .issues import Issue, Source, error, warning
 from .model import (Adjudication, BallotSheet, Book, Cap, Category, Comment, Item, Meeting,
                     Params, RectificationRow, Reporter, Rule)
 from .normalize import (clean_text, grade_code, is_blank, shown, is_percent_text, to_count, to_exact,
                         to_share, void_flag)
-from .rules import ConditionError, parse_condition
+from .rules import parse_condition
 
 Rows = list[list[Any]]
 

@@ -47,6 +47,8 @@ class HeaderLayout:
     drop_downs: list[DropDown]
     freeze: tuple[int, int]                  # first unfrozen (row, col)
     last_col: int
+    first_new: int                           # columns from here on were laid out now (widths fitted)
+    values_current: bool = False             # rows 1–2 already read as planned
 
 
 @dataclass
@@ -62,6 +64,12 @@ class SheetChange:
     @property
     def empty(self) -> bool:
         return not (self.cells or self.append or self.header)
+
+    @property
+    def changes_values(self) -> bool:
+        """Whether any cell value changes (a header that already reads as planned does not;
+        the file writer still restores its merges, drop-downs and panes)."""
+        return bool(self.cells or self.append or (self.header and not self.header.values_current))
 
 
 @dataclass
@@ -79,6 +87,10 @@ class EditPlan:
     @property
     def has_changes(self) -> bool:
         return any(not change.empty for change in self.changes)
+
+    @property
+    def changes_values(self) -> bool:
+        return any(change.changes_values for change in self.changes)
 
     def change(self, sheet: str) -> SheetChange | None:
         return next((c for c in self.changes if c.sheet == sheet), None)
@@ -148,7 +160,8 @@ def header_layout(plan: LayoutPlan, used_rows: int) -> HeaderLayout:
         col = S.BALLOT_FIXED.index(header)
         drop_downs.append(DropDown(source, literal, first, col, last, col))
     freeze = (first, S.BALLOT_FIRST_GRADE_COL) if plan.columns else (1, 0)
-    return HeaderLayout(values, merges, shaded, drop_downs, freeze, plan.last_col)
+    return HeaderLayout(values, merges, shaded, drop_downs, freeze, plan.last_col,
+                        S.BALLOT_FIRST_GRADE_COL + plan.kept)
 
 
 @dataclass
@@ -178,8 +191,9 @@ def plan_prepare(book: Book, issues: Sequence[Issue], seen: Sequence[BallotSheet
         header = header_layout(layout, len(rows))
         current = [list(r[:layout.last_col + 1]) + [None] * (layout.last_col + 1 - len(r))
                    for r in rows[:S.BALLOT_HEADER_ROWS]]
-        if sheet.rows is None or current != header.values:
-            plan.changes.append(SheetChange(sheet.name, header=header))
+        current += [[None] * (layout.last_col + 1)] * (S.BALLOT_HEADER_ROWS - len(current))
+        header.values_current = sheet.rows is not None and current == header.values
+        plan.changes.append(SheetChange(sheet.name, header=header))
     if plan.refused:
         plan.changes = []
     return plan, layouts
@@ -195,6 +209,8 @@ def plan_import_comments(book: Book, issues: Sequence[Issue], matches: Sequence[
     kept: list[str] = []
     if plan.refused:
         return plan, added, kept
+    from .comments import fill_masked_names
+
     have = {c.reporter_id for c in book.comments if c.area == S.AREA_GENERAL}
     rows = []
     for match in matches:
@@ -205,8 +221,12 @@ def plan_import_comments(book: Book, issues: Sequence[Issue], matches: Sequence[
             continue
         have.add(match.reporter.id)
         block = match.block
-        rows.append([match.reporter.id, S.AREA_GENERAL, block.achievements, block.problems, block.expectations,
-                     reviewer or None])
+        texts = []
+        for text in (block.achievements, block.problems, block.expectations):
+            text, replaced = fill_masked_names(text, match.reporter.name)   # said per block by the door
+            match.unmasked += replaced
+            texts.append(text)
+        rows.append([match.reporter.id, S.AREA_GENERAL, *texts, reviewer or None])
         added.append((match.reporter.id, match.reporter.name))
     if rows:
         plan.changes.append(SheetChange(S.SHEET_COMMENTS, append=rows, wrap_cols=(2, 3, 4)))
@@ -221,12 +241,26 @@ def log_change(rows: list[list[Any]]) -> SheetChange:
     return SheetChange(SHEET_MERGE_LOG, append=rows, hidden=True, first_row=list(MERGE_LOG_HEADER))
 
 
-def plan_rectify(book: Book, issues: Sequence[Issue], now: _dt.datetime, source: str = "rectify"):
-    """New 整改清单 rows for problems in 点评 not yet listed; vanished ones marked in 备注.
-    Returns (the edit plan, the rectify.RectifyPlan it came from)."""
-    from .rectify import plan_rectification
+def tool_log(rows: Sequence[Sequence[Any]]) -> dict[tuple[str, str], Any]:
+    """{(问题编号, 字段): the value the tool last wrote}, from the rows of the hidden
+    台账合并记录 sheet (header first)."""
+    log = {}
+    for row in rows[1:]:
+        if len(row) >= 3 and row[0]:
+            log[(str(row[0]).strip(), str(row[1]).strip())] = row[2]
+    return log
 
-    found = plan_rectification(book)
+
+def plan_rectify(book: Book, issues: Sequence[Issue], now: _dt.datetime, log: dict[tuple[str, str], Any] | None = None,
+                 source: str = "rectify"):
+    """New 整改清单 rows for problems in 点评 not yet listed; vanished ones marked in 备注.
+    `log` is the tool-value log (a reworded tool row is known by the 问题描述 logged for it).
+    Returns (the edit plan, the rectify.RectifyPlan it came from)."""
+    from .rectify import DESCRIPTION_LOGGED, plan_rectification
+
+    written = {pid: value for (pid, name), value in (log or {}).items()
+               if name == DESCRIPTION_LOGGED and isinstance(value, str)}
+    found = plan_rectification(book, written)
     plan = EditPlan("rectify", errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_COMMENTS, S.SHEET_RECTIFY))
                     + [i for i in found.issues if i.is_error],
                     warnings=[i for i in found.issues if not i.is_error])
@@ -239,9 +273,38 @@ def plan_rectify(book: Book, issues: Sequence[Issue], now: _dt.datetime, source:
     change.append = [p.row() for p in found.additions]
     plan.changes.append(change)
     stamp = now.strftime("%Y-%m-%d %H:%M")
+    # 问题描述 too: a clerk's rewording of it is then known as the same problem
     written = [[p.problem_id, name, value, source, stamp] for p in found.additions
-               for name, value in (("责任人", p.owner), ("整改状态", S.RECT_NOT_STARTED))]
+               for name, value in (("责任人", p.owner), ("整改状态", S.RECT_NOT_STARTED),
+                                   (DESCRIPTION_LOGGED, p.description))]
     if written:
         plan.changes.append(log_change(written))
     plan.summary.append(f"整改清单：新增 {len(found.additions)} 行，标注 {len(found.notes)} 行")
     return plan, found
+
+
+# --- 整改台账 back from the units, and last year's open items ---------------------------------------
+def plan_ledger_merge(book: Book, issues: Sequence[Issue], merge: Any, now: _dt.datetime) -> EditPlan:
+    """The cells a ledger.MergePlan updates in 整改清单, and the values logged as the tool's."""
+    plan = EditPlan("ledger merge", errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_RECTIFY)))
+    if plan.refused or not merge.changes:
+        return plan
+    spec = S.SHEET_BY_NAME[S.SHEET_RECTIFY]
+    change = SheetChange(S.SHEET_RECTIFY)
+    for (row, name), value in merge.updates.items():
+        change.cells[(row, spec.col(name))] = value
+    plan.changes.append(change)
+    stamp = now.strftime("%Y-%m-%d %H:%M")
+    plan.changes.append(log_change([[pid, name, value, file, stamp] for pid, name, value, file in merge.log]))
+    plan.summary.append(f"整改清单：更新 {len(merge.updates)} 格")
+    return plan
+
+
+def plan_carry(issues: Sequence[Issue], carried: Sequence[Any]) -> EditPlan:
+    """Last year's open rows (ledger.CarriedRow) appended to this year's 整改清单."""
+    plan = EditPlan("carry", errors_in(issues, (S.SHEET_RECTIFY,)))
+    if plan.refused or not carried:
+        return plan
+    plan.changes.append(SheetChange(S.SHEET_RECTIFY, append=[list(c.values) for c in carried], wrap_cols=(4, 11)))
+    plan.summary.append(f"整改清单：结转 {len(carried)} 行")
+    return plan

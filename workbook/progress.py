@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 from . import schema as S
 from .model import Book, RectificationRow
@@ -241,10 +241,6 @@ def summary_sentence(progress: Progress) -> str:
         if total.overdue:
             text += f"（其中{total.overdue}个已超过整改时限）"
     return text + "。"
-
-
-def status_columns() -> Sequence[str]:
-    return (*S.RECT_STATUSES,)
 
 
 def tally_rows(tallies: Iterable[Tally]) -> list[tuple]:

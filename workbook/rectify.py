@@ -3,6 +3,12 @@
 A problem is known by (编号, its text with spaces ignored). Re-running adds only problems
 not yet listed, never renumbers, never changes a field the clerk typed; a listed problem
 that is no longer in 点评 (deleted or reworded) is marked in 备注, not deleted.
+
+A clerk may reword a row the tool made (问题描述 in 整改清单): the row keeps its 问题编号
+and stays the same problem. It is recognised by what the tool wrote under that 问题编号
+(the hidden 台账合并记录 log, `written`); for rows made before the log held the text, by
+the 问题编号 itself — the n-th problem of a reporter in 点评 is `编号-n` — when both the
+row and that problem are otherwise unmatched.
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from .issues import Issue, Source, warning
 from .model import Book
 
 VANISHED_NOTE = "点评中已无此问题（可能已删改），请核实"
+DESCRIPTION_LOGGED = "问题描述"   # the field under which the tool logs the text it wrote
 _PROBLEM_ID = re.compile(r"^(?P<reporter>.+)-(?P<serial>\d+)$")
 
 
@@ -60,18 +67,31 @@ def deadline(book: Book) -> tuple[_dt.date | None, list[Issue]]:
     return date + _dt.timedelta(days=int(days)), []
 
 
-def plan_rectification(book: Book) -> RectifyPlan:
+def _tool_row(row) -> re.Match | None:
+    """The 问题编号 match of a row the tool numbered for this reporter (not a clerk's own
+    row, not one carried from last year)."""
+    match = _PROBLEM_ID.match(row.problem_id)
+    return match if match and match["reporter"] == row.reporter_id else None
+
+
+def plan_rectification(book: Book, written: dict[str, str] | None = None) -> RectifyPlan:
+    """`written`: {问题编号: the 问题描述 the tool wrote} (the 台账合并记录 log)."""
     plan = RectifyPlan()
+    written = written or {}
     when, plan.issues = deadline(book)
     reporters = {r.id: r for r in book.reporters}
     listed = {(row.reporter_id, problem_key(row.description)): row for row in book.rectifications
               if row.description}
+    # a tool row the clerk reworded is still known by the text the tool wrote
+    for row in book.rectifications:
+        if _tool_row(row) and row.problem_id in written:
+            listed.setdefault((row.reporter_id, problem_key(written[row.problem_id])), row)
     serials: dict[str, int] = {}
     for row in book.rectifications:
         match = _PROBLEM_ID.match(row.problem_id)
         if match:
             serials[match["reporter"]] = max(serials.get(match["reporter"], 0), int(match["serial"]))
-    current: set[tuple[str, str]] = set()
+    spoken: dict[str, list[tuple[tuple[str, str], Any, str]]] = {}   # reporter -> (key, comment, text), in order
     for comment in book.comments:
         reporter = reporters.get(comment.reporter_id)
         if reporter is None:
@@ -79,22 +99,41 @@ def plan_rectification(book: Book) -> RectifyPlan:
         for text in split_problems(comment.problems):
             key = (reporter.id, problem_key(text))
             plan.problems_total += 1
-            if key in current:
-                continue
-            current.add(key)
+            if all(key != seen for seen, _, _ in spoken.get(reporter.id, [])):
+                spoken.setdefault(reporter.id, []).append((key, comment, text))
+    current = {key for said in spoken.values() for key, _, _ in said}
+    matched_rows = {id(listed[key]) for key in current if key in listed}
+    # rows from before the log held the text: 编号-n is the n-th problem of the reporter
+    for row in book.rectifications:
+        match = _tool_row(row)
+        if not match or row.problem_id in written or id(row) in matched_rows or not row.description:
+            continue
+        said = spoken.get(row.reporter_id, [])
+        serial = int(match["serial"])
+        if 1 <= serial <= len(said) and said[serial - 1][0] not in listed:
+            listed[said[serial - 1][0]] = row
+            matched_rows.add(id(row))
+            column = S.SHEET_BY_NAME[S.SHEET_RECTIFY].col("问题描述")
+            plan.issues.append(warning(
+                "RECTIFY_REWORDED_ASSUMED", row.source.at(column),
+                f"{row.problem_id} 的问题描述与点评中{row.reporter_id}的第 {serial} 个问题“{said[serial - 1][2]}”"
+                "不同，按问题编号视为文书改写过的同一问题，未重复添加；若点评中的是新问题，请手工添加一行"))
+    for said in spoken.values():
+        for key, comment, text in said:
             if key in listed:
                 continue
+            reporter = reporters[key[0]]
             serials[reporter.id] = serials.get(reporter.id, 0) + 1
             plan.additions.append(NewProblem(f"{reporter.id}-{serials[reporter.id]}", reporter.id,
                                              reporter.organization, comment.area, text, reporter.name, when))
-    for key, row in listed.items():
-        match = _PROBLEM_ID.match(row.problem_id)
-        if not match or match["reporter"] != row.reporter_id:
+    in_use = {id(row) for key, row in listed.items() if key in current}
+    for row in {id(row): row for row in listed.values()}.values():
+        if not _tool_row(row):
             continue  # a row the clerk added by hand, or one carried from last year, is not ours to mark
         marked = VANISHED_NOTE in row.note
-        if key not in current and not marked:
+        if id(row) not in in_use and not marked:
             plan.notes[row.source.row] = f"{row.note}；{VANISHED_NOTE}" if row.note else VANISHED_NOTE
-        elif key in current and marked:
+        elif id(row) in in_use and marked:
             plan.notes[row.source.row] = _unmark(row.note)
     return plan
 

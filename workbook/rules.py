@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping, Union
 
+from .errors import ConditionError
 from .normalize import to_exact
 from .schema import (CONDITION_AND, CONDITION_OR, METRIC_EXCELLENT_RATE, METRIC_GOOD_RATE,
                      METRIC_POOR_RATE, METRIC_RANK, METRIC_RANK_SHARE, METRIC_SCORE)
@@ -29,13 +30,6 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:\s*/\s*\d+|\s*%)?")
 # Deeper brackets than this are no condition a clerk writes (and would exhaust the parser's stack).
 MAX_DEPTH = 20
 MAX_LENGTH = 2000
-
-
-class ConditionError(ValueError):
-    def __init__(self, message: str, position: int):
-        super().__init__(message)
-        self.message = message
-        self.position = position  # 1-based character in the normalised text
 
 
 @dataclass(frozen=True)

@@ -261,7 +261,6 @@ DELIVERY_ZIP = "分发.zip"
 PROGRESS_WORKBOOK = "整改进度.xlsx"
 LEDGER_FOLDER = "整改台账"
 RESULT_JSON = "计票结果.json"
-TEMPLATE_FILE = "述职评议模板.xlsx"
 DEMO_FILE = "述职评议示例.xlsx"
 
 

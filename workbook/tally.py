@@ -21,7 +21,6 @@ from .schema import UNGRADED
 
 # Index of each count in the last axis of a counts array: the CODE_* values.
 ABSTAIN, EXCELLENT, GOOD, FAIR, POOR, OVERVOTE = range(6)
-GRADE_CODES = (EXCELLENT, GOOD, FAIR, POOR)
 
 
 @dataclass(frozen=True)

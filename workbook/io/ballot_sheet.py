@@ -9,8 +9,8 @@ from typing import Any, Sequence
 
 from .. import schema as S
 from .. import layout as L
-from ..layout import BALLOT_VALIDATION_ROWS, fit_width, group_columns
-from ..prepare import LayoutPlan
+from ..layout import fit_width
+from ..plans import HeaderLayout
 from .xlsx_common import FONT, HEADER_FILL, SHADE_FILL, clear_cell, set_cell
 
 GRADE_LIST = f'"{L.GRADE_LIST}"'
@@ -18,7 +18,6 @@ VOID_LIST = f'"{L.VOID_LIST}"'
 CATEGORY_LIST = L.CATEGORY_LIST_SOURCE
 TOOL_LISTS = (GRADE_LIST, VOID_LIST, CATEGORY_LIST)
 HEADER_ROWS = S.BALLOT_HEADER_ROWS
-EXCEL_MAX_ROWS = 1_048_576
 
 
 def _value(sheet, row: int, col: int) -> Any:
@@ -56,19 +55,14 @@ def header_state(sheet, width: int) -> tuple:
     return values, tuple(merged), tuple(validations), sheet.freeze_panes
 
 
-def validation_rows(sheet) -> int:
-    """The 1-based last row the drop-downs reach: as in the template (0-based
-    BALLOT_VALIDATION_ROWS), or well past the last typed form."""
-    return min(max(BALLOT_VALIDATION_ROWS, -(-(sheet.max_row + 500) // 1000) * 1000) + 1, EXCEL_MAX_ROWS)
-
-
-def lay_out(sheet, plan: LayoutPlan) -> bool:
-    """Write the plan's rows 1–2 into `sheet`; True when anything changed."""
+def lay_out(sheet, layout: HeaderLayout) -> bool:
+    """Write a header layout (plans.header_layout, the one the ribbon writes too) into
+    rows 1–2 of `sheet`; True when anything changed."""
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    width = max(sheet.max_column, plan.last_col + 1)
+    width = max(sheet.max_column, layout.last_col + 1)
     before = header_state(sheet, width)
 
     thin = Side(style="thin")
@@ -83,54 +77,33 @@ def lay_out(sheet, plan: LayoutPlan) -> bool:
     for (row, col), cell in list(sheet._cells.items()):
         if row <= HEADER_ROWS:
             clear_cell(cell)
-            if col - 1 > plan.last_col:
+            if col - 1 > layout.last_col:
                 cell.style = "Normal"
 
-    def styled(row: int, col: int, value: Any, fill) -> None:
-        cell = set_cell(sheet, row + 1, col + 1, value)
-        cell.font, cell.fill, cell.border, cell.alignment = font, fill, border, centre
-
-    values = plan.header_rows()
-    spec = S.SHEET_BY_NAME[S.SHEET_BALLOTS]
-    for col, column in enumerate(spec.columns):
-        styled(0, col, values[0][col], fills[False])
+    for row, values in enumerate(layout.values):
+        for col, value in enumerate(values):
+            cell = set_cell(sheet, row + 1, col + 1, value)
+            cell.font, cell.fill, cell.border, cell.alignment = font, fills[layout.shaded.get(col, False)], border, centre
+    for col, column in enumerate(S.SHEET_BY_NAME[S.SHEET_BALLOTS].columns):
         letter = get_column_letter(col + 1)
-        if plan.columns:
-            styled(1, col, None, fills[False])
-            sheet.merge_cells(f"{letter}1:{letter}2")
         if sheet.column_dimensions[letter].width in (None, 13.0):
             sheet.column_dimensions[letter].width = column.width
-
-    first_new = S.BALLOT_FIRST_GRADE_COL + plan.kept
-    for group in group_columns(plan.columns):
-        for offset, item in enumerate(group.items):
-            col = group.first_col + offset
-            styled(0, col, values[0][col], fills[group.shaded])
-            styled(1, col, values[1][col], fills[group.shaded])
-            if col >= first_new:
-                sheet.column_dimensions[get_column_letter(col + 1)].width = fit_width([item], minimum=8, maximum=14)
-        if group.last_col > group.first_col:
-            sheet.merge_cells(start_row=1, start_column=group.first_col + 1,
-                              end_row=1, end_column=group.last_col + 1)
+    for col in range(layout.first_new, layout.last_col + 1):
+        sheet.column_dimensions[get_column_letter(col + 1)].width = fit_width([layout.values[1][col]], minimum=8,
+                                                                              maximum=14)
+    for r0, c0, r1, c1 in layout.merges:
+        sheet.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
 
     for dv in _own_validations(sheet):
         sheet.data_validations.dataValidation.remove(dv)
-    last_row = validation_rows(sheet)
-    first_row = HEADER_ROWS + 1
-
-    def drop_down(formula: str, area: str) -> None:
+    for drop in layout.drop_downs:
+        formula = f'"{drop.source}"' if drop.literal else drop.source
         dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=False)
-        dv.add(area)
+        dv.add(f"{get_column_letter(drop.first_col + 1)}{drop.first_row + 1}:"
+               f"{get_column_letter(drop.last_col + 1)}{drop.last_row + 1}")
         sheet.add_data_validation(dv)
-
-    if plan.columns:
-        drop_down(GRADE_LIST, f"{get_column_letter(S.BALLOT_FIRST_GRADE_COL + 1)}{first_row}:"
-                              f"{get_column_letter(plan.last_col + 1)}{last_row}")
-    for header, formula in ((S.BALLOT_CATEGORY, CATEGORY_LIST), (S.BALLOT_VOID, VOID_LIST)):
-        letter = get_column_letter(S.BALLOT_FIXED.index(header) + 1)
-        drop_down(formula, f"{letter}{first_row}:{letter}{last_row}")
-    sheet.freeze_panes = (f"{get_column_letter(S.BALLOT_FIRST_GRADE_COL + 1)}{first_row}"
-                          if plan.columns else "A2")
+    row, col = layout.freeze
+    sheet.freeze_panes = f"{get_column_letter(col + 1)}{row + 1}"
     return header_state(sheet, width) != before
 
 

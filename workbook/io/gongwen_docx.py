@@ -369,10 +369,25 @@ def render(template: Path | bytes, context: dict[str, Any], drop_columns: Sequen
     columns headed by a text in `drop_columns` are removed afterwards (the bulletin's
     好评率 when 参数设置 says 否), so one template serves both."""
     from docxtpl import DocxTemplate
+    from jinja2 import TemplateError
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import SandboxedEnvironment
 
+    from ..errors import TemplateRefused
+
+    where = "内置模板" if isinstance(template, bytes) else f"模板“{template}”"
     source = io.BytesIO(template) if isinstance(template, bytes) else str(template)
-    document = DocxTemplate(source)
-    document.render(context, autoescape=True)
+    # Templates are data: rendered in Jinja's sandbox (no attribute a template must not reach,
+    # no call into Python), with the clerk's text escaped as XML.
+    try:
+        document = DocxTemplate(source)
+        document.render(context, jinja_env=SandboxedEnvironment(autoescape=True), autoescape=True)
+    except SecurityError:
+        raise TemplateRefused(f"{where}中有不允许的模板代码（试图访问程序内部的属性或函数），已拒绝使用，"
+                              "未写出任何文件。请删去其中 {{ … }} 里的这部分，或换用 templates/ 中的模板") from None
+    except TemplateError as exc:
+        raise TemplateRefused(f"{where}中的 {{{{ … }}}} 或 {{% … %}} 标记写得不对（第 {getattr(exc, 'lineno', '?')} 处附近），"
+                              "无法使用，未写出任何文件。请在 Word 中改正，或换用 templates/ 中的模板") from None
     for table in document.docx.tables if drop_columns else ():
         headers = [cell.text.strip() for cell in table.rows[0].cells]
         for header in drop_columns:

@@ -14,7 +14,7 @@ import ssl
 from email.message import Message
 
 from ..errors import OutputError
-from ..mail import STATE_ACCEPTED, STATE_FAILED, STATE_SENDING, MailSettings, as_wire_bytes
+from ..mail import MailSettings, State, as_wire_bytes
 
 CAFILE_ENV = "SHUPING_SMTP_CAFILE"     # an extra CA (an office's own relay, the tests' certificate)
 TIMEOUT = 60
@@ -72,7 +72,7 @@ class Mailer:
                 pass
             self.smtp = None
 
-    def send(self, email: Message, sender: str, recipients: list[str]) -> tuple[str, str]:
+    def send(self, email: Message, sender: str, recipients: list[str]) -> tuple[State, str]:
         """(state, the server's answer in words) for one message."""
         if self.smtp is None:
             self.open()
@@ -81,22 +81,22 @@ class Mailer:
             code, text = smtp.mail(sender)
             if code != 250:
                 smtp.rset()
-                return STATE_FAILED, "发件人被拒绝：" + _answer(code, text)
+                return State.FAILED, "发件人被拒绝：" + _answer(code, text)
             for recipient in recipients:
                 code, text = smtp.rcpt(recipient)
                 if code not in (250, 251):
                     smtp.rset()
-                    return STATE_FAILED, f"收件人 {recipient} 被拒绝：" + _answer(code, text)
+                    return State.FAILED, f"收件人 {recipient} 被拒绝：" + _answer(code, text)
         except (OSError, smtplib.SMTPException) as exc:
             self.smtp = None
-            return STATE_FAILED, f"发送前连接中断，未发出：{exc}"
+            return State.FAILED, f"发送前连接中断，未发出：{exc}"
         try:
             code, text = smtp.data(as_wire_bytes(email))
         except smtplib.SMTPDataError as exc:
-            return STATE_FAILED, "邮件被服务器拒收：" + _answer(exc.smtp_code, exc.smtp_error)
+            return State.FAILED, "邮件被服务器拒收：" + _answer(exc.smtp_code, exc.smtp_error)
         except (OSError, smtplib.SMTPException, socket.timeout) as exc:
             self.smtp = None
-            return STATE_SENDING, f"传送邮件内容时连接中断，无法确认对方是否收到：{exc}"
+            return State.SENDING, f"传送邮件内容时连接中断，无法确认对方是否收到：{exc}"
         if code != 250:
-            return STATE_FAILED, "邮件被服务器拒收：" + _answer(code, text)
-        return STATE_ACCEPTED, _answer(code, text)
+            return State.FAILED, "邮件被服务器拒收：" + _answer(code, text)
+        return State.ACCEPTED, _answer(code, text)

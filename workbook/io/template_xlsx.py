@@ -130,14 +130,18 @@ def _write_ballot_sheet(book, formats: Formats, name: str, reporters: Sequence[t
 
 
 def write_template(path: str | Path, sheets: dict[str, list[list[Any]]] | None = None,
-                   ballot_reporters: Sequence[tuple[str, str]] = ()) -> Path:
-    """Write the template (or, with `sheets`, a filled workbook) atomically to `path`."""
+                   ballot_reporters: Sequence[tuple[str, str]] = (), identity: str | None = None) -> Path:
+    """Write the template (or, with `sheets`, a filled workbook) atomically to `path`.
+    `identity`: the meeting identity, stored as the custom document property
+    `shuping 会议标识` (io/sendlog.py); the shipped template carries none."""
     sheets = sheets or {}
     items = [row[0] for row in sheets.get(S.SHEET_ITEMS, [])] if ballot_reporters else []
 
     def write(temporary: Path) -> None:
         with new_workbook(temporary) as book:
             book.set_properties({"title": "述职评议工作簿", "created": FIXED_CREATED, "author": "shuping"})
+            if identity:
+                book.set_custom_property("shuping 会议标识", identity)
             formats = Formats(book)
             for spec in S.SHEETS:
                 if spec.name == S.SHEET_GUIDE:

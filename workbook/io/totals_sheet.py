@@ -13,7 +13,7 @@ from typing import Any
 from .. import schema as S
 from ..layout import fit_width
 from ..totals import TotalsLayout
-from .xlsx_common import FONT, HEADER_FILL, SHADE_FILL
+from .xlsx_common import FONT, HEADER_FILL, SHADE_FILL, clear_cell, set_cell
 
 COUNT_WIDTH = 8
 NUMBER_FORMAT = "0"
@@ -45,13 +45,12 @@ def lay_out_totals(sheet, layout: TotalsLayout) -> None:
         sheet.unmerge_cells(str(merged))
     for row in list(sheet.iter_rows()):
         for cell in row:
-            cell.value = None
+            clear_cell(cell)
             cell.style = "Normal"
     sheet.data_validations.dataValidation.clear()
 
     def put(row: int, col: int, value: Any, font="plain", fill=None, align="centre", number=False) -> None:
-        cell = sheet.cell(row + 1, col + 1)
-        cell.value = value
+        cell = set_cell(sheet, row + 1, col + 1, value)
         cell.font, cell.border, cell.alignment = style[font], style["border"], style[align]
         if fill:
             cell.fill = style[fill]

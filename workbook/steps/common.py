@@ -1,4 +1,4 @@
-"""What every step shares: where outputs go, which errors stop a step, the tool-value log."""
+"""What every step shares: where outputs go, which errors stop a step."""
 from __future__ import annotations
 
 import json
@@ -21,22 +21,3 @@ def write_json(path: Path, data: dict[str, Any]) -> Path:
 
     payload = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
     return atomic_save(path, lambda temporary: temporary.write_bytes(payload))
-
-
-def rows_region(first: int, last: int):
-    """Cells of the 1-based rows first..last (a region for the editing path, 0-based)."""
-    return lambda row, col: first - 1 <= row <= last - 1
-
-
-def log_tool_values(workbook, rows: list[list[Any]]) -> None:
-    """Append to the hidden 台账合并记录 sheet (made on first use)."""
-    from ..io.sheet_rows import append_rows
-    from ..ledger import MERGE_LOG_HEADER, SHEET_MERGE_LOG
-
-    if SHEET_MERGE_LOG in workbook.sheetnames:
-        log = workbook[SHEET_MERGE_LOG]
-    else:
-        log = workbook.create_sheet(SHEET_MERGE_LOG)
-        log.sheet_state = "hidden"
-        append_rows(log, [MERGE_LOG_HEADER])
-    append_rows(log, rows)

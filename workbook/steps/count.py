@@ -43,23 +43,39 @@ def run_tally(path: str | os.PathLike, out: str | os.PathLike | None = None,
     if result is None:
         return run
     run.json = result_json(result, issues)
+    json_target = None
+    if json_file and str(json_file) != "-":
+        from ..io.manifest import OutputFolder
+
+        json_target = Path(json_file)
+        if json_target.is_dir():
+            from ..errors import UsageError
+
+            raise UsageError(f"--json 应指定一个文件，“{json_target}”是文件夹")
+        side = OutputFolder(json_target.parent, [path], "tally --json")
+        side.check(json_target.name)          # refused before anything is written
     if write_files:
+        from ..io.manifest import OutputFolder
         from ..io.results_xlsx import write_sheets
         from ..sheets import bulletin_sheet, result_sheets
 
-        target = output_dir(path, out)
         stamp = (counted_at or _dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
         fingerprints = run.json["fingerprints"]
         properties = fingerprint_properties(fingerprints)
         paper = paper or book.params.paper
-        run.outputs.append(write_sheets(target / S.SUMMARY_WORKBOOK,
-                                        result_sheets(result, issues, stamp, fingerprints, paper),
-                                        book.params.decimals, properties, paper=paper))
-        run.outputs.append(write_sheets(target / S.BULLETIN_WORKBOOK, [bulletin_sheet(result)],
-                                        book.params.decimals, properties, title="结果通报表"))
-        run.outputs.append(write_json(target / S.RESULT_JSON, run.json))
-    if json_file and str(json_file) != "-":
-        run.outputs.append(write_json(Path(json_file), run.json))
+        with OutputFolder(output_dir(path, out), [path], "tally") as folder:
+            folder.claim_all([S.SUMMARY_WORKBOOK, S.BULLETIN_WORKBOOK, S.RESULT_JSON])
+            run.outputs.append(folder.write(S.SUMMARY_WORKBOOK, lambda target: write_sheets(
+                target, result_sheets(result, issues, stamp, fingerprints, paper), book.params.decimals, properties,
+                paper=paper)))
+            run.outputs.append(folder.write(S.BULLETIN_WORKBOOK, lambda target: write_sheets(
+                target, [bulletin_sheet(result)], book.params.decimals, properties, title="结果通报表")))
+            run.outputs.append(folder.write(S.RESULT_JSON, lambda target: write_json(target, run.json)))
+            folder.records["tally"] = {"fingerprints": fingerprints, "workbook": Path(path).name, "made": stamp}
+            folder.save()
+    if json_target is not None:
+        with OutputFolder(json_target.parent, [path], "tally --json") as side:
+            run.outputs.append(side.write(json_target.name, lambda target: write_json(target, run.json)))
     return run
 
 
@@ -149,10 +165,12 @@ def run_compare(first: str | os.PathLike, second: str | os.PathLike) -> CompareR
     """Double entry across two workbooks: 评议票 of `first` against 评议票 of `second`."""
     from ..compare import compare_copies, read_copy
     from ..errors import SheetTooLarge
+    from ..io.locks import refuse_same_file
     from ..io.reader import open_source
     from ..issues import Source, error
     from ..parse import parse_items, parse_reporters
 
+    refuse_same_file(first, second, "一个文件与它自己比对必然一致，什么也证明不了（双人录入要比对两人各自录入的两个文件）")
     copies, issues = [], []
     for path in (first, second):
         source = open_source(path)

@@ -11,8 +11,6 @@ from .. import schema as S
 from ..issues import Issue
 from ..model import Book
 from ..io.book import load_book
-from ..plans import prepare_blockers
-from .common import errors_in, log_tool_values, rows_region
 
 
 @dataclass
@@ -32,39 +30,30 @@ def run_prepare(path: str | os.PathLike, now: _dt.datetime | None = None,
                 progress: Callable[[str], None] | None = None) -> PrepareRun:
     """Lay out 评议票 rows 1–2 (and 评议票(复核)'s when present) from 述职人 × 评议项目,
     through the safe editing path; refused, with issues, when typed cells would move."""
-    from ..io.ballot_sheet import ballot_sheets, ensure_sheet, lay_out, read_header, typed_counts
-    from ..io.editing import Edit, edit_workbook
-    from ..issues import has_errors
-    from ..prepare import plan_ballot_layout
+    from ..io.editing import open_edit
 
     path = Path(path)
-    book, issues = load_book(path)
-    needed = prepare_blockers(book, issues)
-    run = PrepareRun(path, book, needed)
-    if has_errors(needed):
+    with open_edit(path, progress) as session:   # the lock is held from the read to the rename
+        return _prepare(session, path, now)
+
+
+def _prepare(session, path: Path, now: _dt.datetime | None) -> PrepareRun:
+    from ..io.plan_writer import write_plan
+    from ..plans import BallotSheetSeen, plan_prepare, prepare_blockers
+
+    book, issues = session.load()
+    blockers = prepare_blockers(book, issues)      # before the grid is read: an oversized sheet stops here
+    if any(i.is_error for i in blockers):
+        return PrepareRun(path, book, blockers)
+    source = session.read_source()
+    seen = [BallotSheetSeen(name, source.rows(name) if name in source.sheet_names else None)
+            for name in (S.SHEET_BALLOTS, S.SHEET_BALLOTS_RECHECK)
+            if name == S.SHEET_BALLOTS or name in source.sheet_names]
+    plan, run_plans = plan_prepare(book, issues, seen)
+    run = PrepareRun(path, book, list(plan.blockers), run_plans)
+    if plan.refused:
         return run
-
-    def apply(workbook) -> Edit | None:
-        regions, summary = {}, []
-        wanted = None   # 评议票(复核) follows 评议票's columns, so both are typed from one layout
-        for name in ballot_sheets(workbook):
-            sheet = ensure_sheet(workbook, name)
-            typed, forms = typed_counts(sheet)
-            plan = plan_ballot_layout(name, book.reporters, book.items, read_header(sheet), typed, wanted)
-            wanted = wanted or plan.columns
-            plan.forms = forms
-            run.plans.append(plan)
-            run.issues.extend(plan.issues)
-            if not plan.refused and lay_out(sheet, plan):
-                regions[name] = lambda row, col: row < S.BALLOT_HEADER_ROWS
-                summary.append(name)
-        if any(plan.refused for plan in run.plans) or not regions:
-            return None
-        return Edit(regions, summary)
-
-    edit = edit_workbook(path, apply, now=now, progress=progress)
-    if not any(plan.refused for plan in run.plans):
-        run.edit = edit
+    run.edit = session.apply(lambda workbook: write_plan(workbook, plan), now=now)
     return run
 
 
@@ -83,45 +72,31 @@ def run_import_comments(path: str | os.PathLike, speech: str | os.PathLike, dry_
                         reviewer: str = "", now: _dt.datetime | None = None,
                         progress: Callable[[str], None] | None = None) -> ImportRun:
     """Fill 点评 from the chair's speech: one 综合 row per matched reporter not yet there."""
-    from ..comments import fill_masked_names, match_blocks, parse_speech
-    from ..io.editing import Edit, edit_workbook
-    from ..io.sheet_rows import append_rows
+    from ..io.editing import open_edit
     from ..io.speech import read_speech
 
     text = read_speech(speech)
     path = Path(path)
-    book, issues = load_book(path)
-    blocking = errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_COMMENTS))
-    run = ImportRun(path, match_blocks(parse_speech(text), book.reporters), dry_run=dry_run, issues=blocking)
-    if blocking:
+    if dry_run:   # reads only: no lock, works while Excel has the file open
+        book, issues = load_book(path)
+        return _import_comments(None, path, book, issues, text, dry_run, reviewer, now)
+    with open_edit(path, progress) as session:   # the lock is held from the read to the rename
+        book, issues = session.load()
+        return _import_comments(session, path, book, issues, text, dry_run, reviewer, now)
+
+
+def _import_comments(session, path: Path, book: Book, issues: list[Issue], text: str, dry_run: bool,
+                     reviewer: str, now: _dt.datetime | None) -> ImportRun:
+    from ..comments import match_blocks, parse_speech
+    from ..io.plan_writer import write_plan
+    from ..plans import plan_import_comments
+
+    matches = match_blocks(parse_speech(text), book.reporters)
+    plan, added, kept = plan_import_comments(book, issues, matches, reviewer)
+    run = ImportRun(path, matches, added, kept, dry_run=dry_run, issues=list(plan.blockers))
+    if plan.refused or dry_run or not plan.has_changes:
         return run
-    have = {c.reporter_id for c in book.comments if c.area == S.AREA_GENERAL}
-    rows = []
-    for match in run.matches:
-        if match.reporter is None:
-            continue
-        if match.reporter.id in have:
-            run.kept.append(match.reporter.id)
-            continue
-        have.add(match.reporter.id)
-        block = match.block
-        texts = []
-        for text in (block.achievements, block.problems, block.expectations):
-            text, replaced = fill_masked_names(text, match.reporter.name)   # said per block by the door
-            match.unmasked += replaced
-            texts.append(text)
-        rows.append([match.reporter.id, S.AREA_GENERAL, *texts, reviewer or None])
-        run.added.append((match.reporter.id, match.reporter.name))
-    if dry_run or not rows:
-        return run
-
-    def apply(workbook) -> Edit:
-        from ..io.ballot_sheet import ensure_sheet
-
-        first, last = append_rows(ensure_sheet(workbook, S.SHEET_COMMENTS), rows, wrap_cols=(2, 3, 4))
-        return Edit({S.SHEET_COMMENTS: rows_region(first, last)}, [f"点评：新增 {len(rows)} 行"])
-
-    run.edit = edit_workbook(path, apply, now=now, progress=progress)
+    run.edit = session.apply(lambda workbook: write_plan(workbook, plan), now=now)
     return run
 
 
@@ -140,40 +115,24 @@ class RectifyRun:
 def run_rectify(path: str | os.PathLike, now: _dt.datetime | None = None,
                 progress: Callable[[str], None] | None = None) -> RectifyRun:
     """Add a 整改清单 row for every problem in 点评 not yet listed (rectify.py)."""
-    from ..io.editing import Edit, edit_workbook
-    from ..io.sheet_rows import append_rows, set_value
-    from ..ledger import SHEET_MERGE_LOG
-    from ..rectify import plan_rectification
+    from ..io.editing import open_edit
 
     path = Path(path)
-    book, issues = load_book(path)
-    blocking = errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_COMMENTS, S.SHEET_RECTIFY))
-    plan = plan_rectification(book)
-    run = RectifyRun(path, plan, blocking + plan.issues)
-    if run.refused or not plan.changes:
+    with open_edit(path, progress) as session:   # the lock is held from the read to the rename
+        return _rectify(session, path, now)
+
+
+def _rectify(session, path: Path, now: _dt.datetime | None) -> RectifyRun:
+    from ..io.plan_writer import write_plan
+    from ..ledger import SHEET_MERGE_LOG
+    from ..plans import plan_rectify, tool_log
+
+    book, issues = session.load()
+    source = session.read_source()
+    log = tool_log(source.rows(SHEET_MERGE_LOG)) if SHEET_MERGE_LOG in source.sheet_names else {}
+    plan, found = plan_rectify(book, issues, now or _dt.datetime.now(), log)
+    run = RectifyRun(path, found, list(plan.blockers) + list(plan.warnings))
+    if run.refused or not plan.has_changes:
         return run
-    note_col = S.SHEET_BY_NAME[S.SHEET_RECTIFY].col("备注")
-    stamp = (now or _dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
-
-    def apply(workbook) -> Edit:
-        from ..io.ballot_sheet import ensure_sheet
-
-        sheet = ensure_sheet(workbook, S.SHEET_RECTIFY)
-        for row, note in plan.notes.items():
-            set_value(sheet, row + 1, note_col + 1, note or None)
-        regions = {}
-        first = last = 0
-        if plan.additions:
-            first, last = append_rows(sheet, [p.row() for p in plan.additions], wrap_cols=(4,))
-            # what the tool wrote, so `ledger merge` can tell it from what the clerk typed
-            written = [[p.problem_id, name, value, "rectify", stamp] for p in plan.additions
-                       for name, value in (("责任人", p.owner), ("整改状态", S.RECT_NOT_STARTED))]
-            log_tool_values(workbook, written)
-            regions[SHEET_MERGE_LOG] = lambda row, col: True
-        noted = set(plan.notes)
-        regions[S.SHEET_RECTIFY] = lambda row, col: (first - 1 <= row <= last - 1) or (
-            row in noted and col == note_col)
-        return Edit(regions, [f"整改清单：新增 {len(plan.additions)} 行，标注 {len(plan.notes)} 行"])
-
-    run.edit = edit_workbook(path, apply, now=now, progress=progress)
+    run.edit = session.apply(lambda workbook: write_plan(workbook, plan), now=now)
     return run

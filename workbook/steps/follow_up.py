@@ -10,7 +10,7 @@ from typing import Any, Callable
 from .. import schema as S
 from ..issues import Issue
 from ..io.book import load_book
-from .common import errors_in, log_tool_values, output_dir, rows_region
+from .common import errors_in, output_dir
 
 
 @dataclass
@@ -31,8 +31,11 @@ def run_progress(path: str | os.PathLike, out: str | os.PathLike | None = None,
     progress = measure_progress(book, as_of or _dt.date.today())
     run = ProgressRun(progress, [i for i in issues if i.source.sheet == S.SHEET_RECTIFY])
     if write_files:
-        run.output = write_sheets(output_dir(path, out) / S.PROGRESS_WORKBOOK,
-                                  progress_sheets(progress, book.meeting.shown_title), title="整改进度")
+        from ..io.manifest import OutputFolder
+
+        with OutputFolder(output_dir(path, out), [path], "progress") as folder:
+            run.output = folder.write(S.PROGRESS_WORKBOOK, lambda target: write_sheets(
+                target, progress_sheets(progress, book.meeting.shown_title), title="整改进度"))
     return run
 
 
@@ -45,7 +48,7 @@ class LedgerSplitRun:
 def run_ledger_split(path: str | os.PathLike, out: str | os.PathLike | None = None,
                      exported: _dt.date | None = None) -> LedgerSplitRun:
     """One 整改台账 workbook per unit with only its own rows (never the input)."""
-    from ..io.delivery import safe_name
+    from ..io.delivery import unique_name
     from ..io.ledger_xlsx import write_unit_ledger
     from ..ledger import unit_rows
 
@@ -54,13 +57,19 @@ def run_ledger_split(path: str | os.PathLike, out: str | os.PathLike | None = No
     run = LedgerSplitRun(blocking)
     if blocking:
         return run
-    folder = output_dir(path, out) / S.LEDGER_FOLDER
+    from ..io.manifest import OutputFolder
+
+    planned, taken = [], set()
     for reporter in book.reporters:
         rows = unit_rows(book, reporter.id)
         if rows:
-            name = safe_name(f"{reporter.id}_{reporter.organization}_整改台账.xlsx")
-            run.files.append(write_unit_ledger(folder / name, reporter, rows, book.meeting.shown_title,
-                                               exported or _dt.date.today()))
+            name = unique_name(f"{reporter.id}_{reporter.organization}_整改台账.xlsx", taken)
+            planned.append((f"{S.LEDGER_FOLDER}/{name}", reporter, rows))
+    with OutputFolder(output_dir(path, out), [path], "ledger split") as folder:
+        folder.claim_all(name for name, _, _ in planned)
+        for name, reporter, rows in planned:
+            run.files.append(folder.write(name, lambda target, reporter=reporter, rows=rows: write_unit_ledger(
+                target, reporter, rows, book.meeting.shown_title, exported or _dt.date.today())))
     return run
 
 
@@ -72,56 +81,39 @@ class LedgerMergeRun:
     edit: Any = None
 
 
-def _merge_log(path: Path) -> dict[tuple[str, str], Any]:
-    from ..io.reader import open_source
-    from ..ledger import SHEET_MERGE_LOG
-
-    source = open_source(path)
-    if SHEET_MERGE_LOG not in source.sheet_names:
-        return {}
-    log = {}
-    for row in source.rows(SHEET_MERGE_LOG)[1:]:
-        if len(row) >= 3 and row[0]:
-            log[(str(row[0]).strip(), str(row[1]).strip())] = row[2]
-    return log
-
-
 def run_ledger_merge(path: str | os.PathLike, files: list[str | os.PathLike], now: _dt.datetime | None = None,
                      progress: Callable[[str], None] | None = None) -> LedgerMergeRun:
     """Take back what the units filled: only their own rows and fields, never over the clerk."""
-    from ..io.editing import Edit, edit_workbook
-    from ..io.ledger_xlsx import read_unit_ledger
-    from ..io.sheet_rows import set_value
-    from ..ledger import SHEET_MERGE_LOG, plan_merge
+    from ..io.editing import open_edit
+    from ..io.locks import refuse_same_file
 
     path = Path(path)
-    book, issues = load_book(path)
-    blocking = errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_RECTIFY))
+    for file in files:
+        refuse_same_file(path, file, "工作簿不能当作单位发回的整改台账合并进它自己")
+    with open_edit(path, progress) as session:   # the lock is held from the read to the rename
+        return _ledger_merge(session, path, files, now)
+
+
+def _ledger_merge(session, path: Path, files: list[str | os.PathLike], now: _dt.datetime | None) -> LedgerMergeRun:
+    from ..io.ledger_xlsx import read_unit_ledger
+    from ..io.plan_writer import write_plan
+    from ..ledger import SHEET_MERGE_LOG, plan_merge
+    from ..plans import plan_ledger_merge, tool_log
+
+    book, issues = session.load()
+    source = session.read_source()
+    log = tool_log(source.rows(SHEET_MERGE_LOG)) if SHEET_MERGE_LOG in source.sheet_names else {}
     returned, units = [], []
     for file in files:
         unit, rows = read_unit_ledger(Path(file))
         units.append(unit)
         returned += rows
-    plan = plan_merge(book, returned, _merge_log(path), today=(now.date() if now else None))
-    run = LedgerMergeRun(plan, blocking, units)
-    if blocking or not plan.changes:
+    merge = plan_merge(book, returned, log, today=(now.date() if now else None))
+    plan = plan_ledger_merge(book, issues, merge, now or _dt.datetime.now())
+    run = LedgerMergeRun(merge, list(plan.blockers), units)
+    if plan.refused or not plan.has_changes:
         return run
-    spec = S.SHEET_BY_NAME[S.SHEET_RECTIFY]
-    stamp = (now or _dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
-
-    def apply(workbook) -> Edit:
-        from ..io.ballot_sheet import ensure_sheet
-
-        sheet = ensure_sheet(workbook, S.SHEET_RECTIFY)
-        cells = set()
-        for (row, name), value in plan.updates.items():
-            set_value(sheet, row + 1, spec.col(name) + 1, value)
-            cells.add((row, spec.col(name)))
-        log_tool_values(workbook, [[pid, name, value, file, stamp] for pid, name, value, file in plan.log])
-        return Edit({S.SHEET_RECTIFY: lambda row, col: (row, col) in cells, SHEET_MERGE_LOG: lambda row, col: True},
-                    [f"整改清单：更新 {len(plan.updates)} 格"])
-
-    run.edit = edit_workbook(path, apply, now=now, progress=progress)
+    run.edit = session.apply(lambda workbook: write_plan(workbook, plan), now=now)
     return run
 
 
@@ -138,24 +130,25 @@ def run_carry(old: str | os.PathLike, new: str | os.PathLike, now: _dt.datetime 
               progress: Callable[[str], None] | None = None, mapping: dict[str, str] | None = None) -> CarryRun:
     """Copy last year's unfinished 整改清单 rows into the new workbook, history in 备注;
     each row follows its unit (党组织), `mapping` {上年编号: 本年编号} for renamed units."""
-    from ..io.editing import Edit, edit_workbook
-    from ..io.sheet_rows import append_rows
-    from ..ledger import plan_carry_units
+    from ..io.editing import open_edit
+    from ..io.locks import refuse_same_file
 
+    refuse_same_file(old, new, "结转会把本年度的整改事项再次追加到它自己的整改清单中（每运行一次多一倍）")
     old_book, _ = load_book(old)
-    new_book, issues = load_book(new)
-    blocking = errors_in(issues, (S.SHEET_RECTIFY,))
-    plan = plan_carry_units(old_book, new_book, mapping)
-    run = CarryRun(plan.carried, blocking, held=plan.held, moved=plan.moved)
-    if blocking or not run.carried:
+    with open_edit(new, progress) as session:   # the lock is held from the read to the rename
+        return _carry(session, old_book, now, mapping)
+
+
+def _carry(session, old_book, now: _dt.datetime | None, mapping: dict[str, str] | None) -> CarryRun:
+    from ..io.plan_writer import write_plan
+    from ..ledger import plan_carry_units
+    from ..plans import plan_carry
+
+    new_book, issues = session.load()
+    found = plan_carry_units(old_book, new_book, mapping)
+    plan = plan_carry(issues, found.carried)
+    run = CarryRun(found.carried, list(plan.blockers), held=found.held, moved=found.moved)
+    if plan.refused or not plan.has_changes:
         return run
-
-    def apply(workbook) -> Edit:
-        from ..io.ballot_sheet import ensure_sheet
-
-        first, last = append_rows(ensure_sheet(workbook, S.SHEET_RECTIFY), [c.values for c in run.carried],
-                                  wrap_cols=(4, 11))
-        return Edit({S.SHEET_RECTIFY: rows_region(first, last)}, [f"整改清单：结转 {len(run.carried)} 行"])
-
-    run.edit = edit_workbook(new, apply, now=now, progress=progress)
+    run.edit = session.apply(lambda workbook: write_plan(workbook, plan), now=now)
     return run

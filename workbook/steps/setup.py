@@ -25,11 +25,15 @@ def new_workbook(path: str | os.PathLike, demo: bool = False, force: bool = Fals
         raise UsageError(f"工作簿文件名应以 .xlsx 结尾：{path.name}")
     if path.exists() and not force:
         raise UsageError(f"“{path}”已存在，为免覆盖已录入的内容，未做任何改动（确需覆盖请加 --force）")
+    from ..io.sendlog import new_identity
+
+    if path.name == "述职评议模板.xlsx" and path.parent.name == "templates":
+        return write_template(path)     # the shipped template: no identity (every copy would share it)
     if demo:
         from ..demo import demo_ballot_reporters, demo_sheets
 
-        return write_template(path, demo_sheets(), demo_ballot_reporters())
-    return write_template(path)
+        return write_template(path, demo_sheets(), demo_ballot_reporters(), identity=new_identity())
+    return write_template(path, identity=new_identity())
 
 
 @dataclass
@@ -59,12 +63,22 @@ def run_demo(folder: str | os.PathLike | None = None) -> DemoRun:
     from ..demo import DEMO_REVIEWER, DEMO_SPEECH_FILE, demo_ballot_reporters, demo_sheets, demo_speech
     from ..io.template_xlsx import write_template
 
+    from ..errors import OutputRefused
+    from ..io.manifest import OutputFolder
+    from ..io.sendlog import new_identity
+
     workbook = folder / S.DEMO_FILE
-    for old in [workbook, *folder.glob(f"{workbook.stem}.备份-*{workbook.suffix}")]:
-        old.unlink(missing_ok=True)   # a rerun starts the demo afresh
-    write_template(workbook, demo_sheets(comments=False), demo_ballot_reporters())
-    speech = folder / DEMO_SPEECH_FILE
-    speech.write_text(demo_speech(), encoding="utf-8")
+    with OutputFolder(folder, command="demo") as out:
+        # a rerun starts afresh, but only over a demo workbook the demo itself made here
+        if workbook.exists() and (out.records.get("demo") or {}).get("workbook") != workbook.name:
+            raise OutputRefused(f"“{workbook}”已存在，且不是 shuping demo 生成的，为免覆盖未做任何改动；"
+                                "请换一个演示文件夹（shuping demo 文件夹名）")
+        for old in [workbook, *folder.glob(f"{workbook.stem}.备份-*{workbook.suffix}")]:
+            old.unlink(missing_ok=True)
+        out.records["demo"] = {"workbook": workbook.name}
+        out.save()
+        write_template(workbook, demo_sheets(comments=False), demo_ballot_reporters(), identity=new_identity())
+        speech = out.write_bytes(DEMO_SPEECH_FILE, demo_speech().encode("utf-8"))
     prepared = run_prepare(workbook)
     imported = run_import_comments(workbook, speech, reviewer=DEMO_REVIEWER)
     rectified = run_rectify(workbook)
@@ -78,19 +92,27 @@ def run_demo(folder: str | os.PathLike | None = None) -> DemoRun:
     # the units answer: split the ledger, let three units fill theirs, merge, and report
     meeting = run.tally.book.meeting.date
     meeting = meeting.date() if isinstance(meeting, _dt.datetime) else meeting
-    answered = simulate_unit_answers(run_ledger_split(workbook).files, meeting)
+    # mail as a dry run, while the papers are current: drafts to look at, nothing leaves the machine
+    run.mail = plan_mail(workbook, dry_run=True)
+    if not run.mail.issues and not run.mail.stale:
+        run.drafts = write_drafts(run.mail)
+    with OutputFolder(folder, command="demo") as out:
+        answered = simulate_unit_answers(run_ledger_split(workbook).files, meeting, out)
     run.merged = run_ledger_merge(workbook, answered)
     run.progress = run_progress(workbook, as_of=meeting + _dt.timedelta(days=40))
-    # mail as a dry run: drafts to look at, nothing leaves the machine
-    run.mail = plan_mail(workbook, dry_run=True)
-    if not run.mail.issues:
-        run.drafts = write_drafts(run.mail)
     return run
 
 
-def simulate_unit_answers(files, meeting: _dt.date) -> list:
+DEMO_RETURNED = "回收"      # the demo's folder of ledgers "sent back" by units (copies, filled)
+
+
+def simulate_unit_answers(files, meeting: _dt.date, out=None) -> list:
     """What three units might send back: the first has finished everything, the second
-    one item, the third has started. Returns the files it filled (for `ledger merge`)."""
+    one item, the third has started. The split's files stay as written; with `out` (the
+    demo folder's io.manifest.OutputFolder) the units' filled copies go to its 回收/,
+    as files of its manifest. Returns the files filled (for `ledger merge`)."""
+    import shutil
+
     import openpyxl
 
     from ..io.xlsx_common import set_cell
@@ -99,6 +121,11 @@ def simulate_unit_answers(files, meeting: _dt.date) -> list:
     col = {name: UNIT_COLUMNS.index(name) + 1 for name in UNIT_COLUMNS}
     answered = []
     for unit, path in enumerate(files[:3]):
+        name = f"{DEMO_RETURNED}/{Path(path).name}"
+        if out is not None:
+            target = out.claim(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path = Path(shutil.copyfile(path, target))
         book = openpyxl.load_workbook(path)
         sheet = book[SHEET_UNIT_LEDGER]
         for row in range(2, sheet.max_row + 1):
@@ -110,5 +137,7 @@ def simulate_unit_answers(files, meeting: _dt.date) -> list:
                                                                       _dt.time()))
                 set_cell(sheet, row, col["佐证材料"], "会议纪要、整改台账")
         book.save(path)
+        if out is not None:
+            out.record(name)
         answered.append(path)
     return answered

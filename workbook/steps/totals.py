@@ -51,7 +51,7 @@ def run_prepare_totals(path: str | os.PathLike, now: _dt.datetime | None = None,
     from ..io.editing import Edit, edit_workbook
     from ..io.totals_sheet import lay_out_totals, totals_sheet
     from ..totals import totals_layout
-    from .edits import prepare_blockers
+    from ..plans import prepare_blockers
 
     path = Path(path)
     book, issues = load_book(path)
