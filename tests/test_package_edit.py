@@ -186,7 +186,7 @@ def test_set_cells_in_existing_rows_keep_their_format(tmp_path):
 
 def test_header_layout_is_not_done_here(tmp_path):
     src = _template(tmp_path)
-    layout = HeaderLayout([["票号"]], [], {}, [], (1, 0), 0)
+    layout = HeaderLayout([["票号"]], [], {}, [], (1, 0), 0, 0)
     plan = EditPlan("prepare", changes=[SheetChange(S.SHEET_BALLOTS, header=layout)])
     assert "表头" in unsupported(plan, src)
     with pytest.raises(PackageEditUnsupported):
@@ -270,9 +270,25 @@ def test_apply_plan_in_session(tmp_path):
     result = apply_plan_in_session(session, _plan(), now=dt.datetime(2025, 1, 2, 9, 0))
     assert result.changed and result.backup.exists() and not session.fell_back
     assert CalamineSource(src).rows(S.SHEET_COMMENTS)[-1][0] == "01"
-    header = EditPlan("prepare", changes=[SheetChange(S.SHEET_BALLOTS, header=HeaderLayout([["票号"]], [], {}, [], (1, 0), 0))])
+    header = EditPlan("prepare", changes=[SheetChange(S.SHEET_BALLOTS, header=HeaderLayout([["票号"]], [], {}, [], (1, 0), 0, 0))])
     with pytest.raises(PackageEditUnsupported):
         apply_plan_in_session(Session(src), header)
     fallback = Session(src)
     apply_plan_in_session(fallback, header, fallback=lambda book: None)
     assert fallback.fell_back
+
+
+def test_edit_session_apply_plan(tmp_path):
+    """io/editing.py's locked session: the package path for an append plan, charts kept."""
+    from workbook.io.editing import open_edit
+
+    src = tmp_path / "述评.xlsx"
+    _with_chart_image_threaded(src)
+    with zipfile.ZipFile(src) as archive:
+        charts = {n: archive.read(n) for n in archive.namelist() if n.startswith(("xl/charts/", "xl/threadedComments/"))}
+    with open_edit(src) as session:
+        result = session.apply_plan(_plan(), now=dt.datetime(2025, 1, 2, 9, 0))
+    assert result.changed and result.backup.exists()
+    with zipfile.ZipFile(src) as archive:
+        assert {n: archive.read(n) for n in charts} == charts
+    assert CalamineSource(src).rows("台账合并记录")[1][0] == "P0001"
