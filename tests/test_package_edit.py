@@ -292,3 +292,27 @@ def test_edit_session_apply_plan(tmp_path):
     with zipfile.ZipFile(src) as archive:
         assert {n: archive.read(n) for n in charts} == charts
     assert CalamineSource(src).rows("台账合并记录")[1][0] == "P0001"
+
+
+def test_edit_session_apply_plan_falls_back_to_openpyxl_for_a_header(tmp_path):
+    """A 评议票 header layout goes through plan_writer (openpyxl), as before."""
+    from workbook.io.book import load_book
+    from workbook.io.editing import open_edit
+    from workbook.plans import BallotSheetSeen, plan_prepare
+
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from helpers import sheets, write_xlsx
+
+    rows = sheets((("01", "张三"), ("02", "李四")))
+    rows[S.SHEET_BALLOTS] = [["票号", "评议人类别", "作废"], [None, None, None]]
+    src = write_xlsx(tmp_path / "述评.xlsx", rows)
+    book, issues = load_book(src)
+    seen = [BallotSheetSeen(S.SHEET_BALLOTS, CalamineSource(src).rows(S.SHEET_BALLOTS))]
+    plan, _ = plan_prepare(book, issues, seen)
+    assert not plan.refused and plan.has_changes and unsupported(plan, src)
+    with open_edit(src) as session:
+        result = session.apply_plan(plan)
+    assert result.changed
+    assert CalamineSource(src).rows(S.SHEET_BALLOTS)[0][3] == "01 张三"

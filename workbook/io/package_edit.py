@@ -514,6 +514,9 @@ def apply_plan_to_package(src_path, plan, dst_path, parts: dict[str, str] | None
                                            if "xl/sharedStrings.xml" in names else None)
                 cells = {}
                 used = last_used_row(xml, shared)
+                if change.hidden and change.first_row and used < 0:   # the tool's own sheet, empty
+                    cells.update({(0, c): v for c, v in enumerate(change.first_row)})
+                    used = 0
                 result.changed.append(part)
             cells.update(change.cells)
             for offset, row in enumerate(change.append):
