@@ -81,3 +81,9 @@ class BundleError(ShupingError):
     """An offline bundle cannot be made complete (a dependency without a wheel for the target, pip failed)."""
 
     exit_code = 1
+
+
+class PackageEditUnsupported(ShupingError):
+    """This edit cannot be made part by part in the package; the full save path (or a refusal) must."""
+
+    exit_code = 1

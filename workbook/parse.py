@@ -648,7 +648,11 @@ def parse_ballots(sheet: str, rows: Rows, facts, reporters: Sequence[Reporter], 
     voids: list[bool] = []
     code_rows: list[list[int]] = []
     last_known = max(known_cols) if known_cols else 0
-    for index in range(S.BALLOT_HEADER_ROWS, len(rows)):
+    grid = rows if hasattr(rows, "encoded") else None   # io.arrow_reader.BallotGrid: columns
+    if grid is not None:
+        codes, form_rows, ids, cats, voids = _grid_forms(
+            sheet, grid, grade_cols, known_cols, last_known, code_of, category_index, single_category, issues)
+    for index in range(S.BALLOT_HEADER_ROWS, len(rows) if grid is None else 0):
         row = rows[index]
         if not any(v is not None and not is_blank(v) for v in row):
             continue
@@ -699,7 +703,8 @@ def parse_ballots(sheet: str, rows: Rows, facts, reporters: Sequence[Reporter], 
             code_rows.append([code_of(row[c]) if c < width else S.CODE_BLANK for c in grade_cols])
 
     n_forms = len(form_rows)
-    codes = np.array(code_rows, dtype=np.int8).reshape(n_forms, len(grade_cols))
+    if grid is None:
+        codes = np.array(code_rows, dtype=np.int8).reshape(n_forms, len(grade_cols))
     grades = np.full((n_forms, n_rep * n_item), S.CODE_BLANK, dtype=np.int8)
     if grade_cols:
         grades[:, flat_target] = codes
@@ -707,7 +712,7 @@ def parse_ballots(sheet: str, rows: Rows, facts, reporters: Sequence[Reporter], 
 
     for form, position in np.argwhere(codes == S.CODE_INVALID):
         row_index, col = form_rows[form], grade_cols[position]
-        typed = shown(rows[row_index][col])
+        typed = shown(rows[row_index][col] if grid is None else grid.value(row_index, col))
         issues.append(error("BALLOT_BAD_GRADE", Source(sheet, row_index, col),
                             f"无法识别的评价“{typed}”，应为 好/较好/一般/差（或 1-4、A-D），多选请填“多选”",
                             found=typed))
@@ -717,6 +722,85 @@ def parse_ballots(sheet: str, rows: Rows, facts, reporters: Sequence[Reporter], 
         category=np.array(cats, dtype=np.int64), void=np.array(voids, dtype=bool),
         columns={pair: col for col, pair in mapping.items()},
     ), issues
+
+
+def _grid_forms(sheet: str, grid, grade_cols: list[int], known_cols: set[int], last_known: int,
+                code_of: Callable[[Any], int], category_index: dict[str, int], single_category: int,
+                issues: list[Issue]):
+    """The forms of a BallotGrid on arrays: every distinct spelling of the sheet coded once
+    through the normaliser, the grid coded by lookup. Issues come in the order the row loop
+    of `parse_ballots` gives them (row by row)."""
+    first = S.BALLOT_HEADER_ROWS
+    body = grid.indices[:, first:]
+    blank = grid.lookup("blank", is_blank, bool)
+    filled = ~blank[body]                                   # (columns, rows)
+    typed = filled.any(axis=0)
+    positions = np.flatnonzero(typed)
+    form_rows = [int(p) + first for p in positions]
+    outside: dict[int, list[int]] = {}
+    # cells under no header, in the row loop's order: right of the last known column first
+    loose = [c for c in range(grid.width) if c > last_known] + \
+            [c for c in range(S.BALLOT_FIRST_GRADE_COL, min(last_known + 1, grid.width)) if c not in known_cols]
+    for col in loose:
+        for p in np.flatnonzero(filled[col]):
+            outside.setdefault(int(p) + first, []).append(col)
+    values = grid.values
+    fixed = []
+    for col in range(S.BALLOT_FIRST_GRADE_COL):
+        if col < grid.width:
+            fixed.append([values[k] for k in body[col, positions].tolist()])
+        else:
+            fixed.append([None] * len(positions))
+    ids: list[str] = []
+    cats: list[int] = []
+    voids: list[bool] = []
+    for n, index in enumerate(form_rows):
+        source = Source(sheet, index, None)
+        for col in outside.get(index, ()):
+            value = grid.value(index, col)
+            if col > last_known:
+                issues.append(error("BALLOT_DATA_OUTSIDE", source.at(col),
+                                    f"此列没有表头（不属于任何述职人和项目），内容“{shown(value)}”不会被计票"))
+            else:
+                issues.append(error("BALLOT_DATA_OUTSIDE", source.at(col),
+                                    f"此列没有有效表头，内容“{shown(value)}”不会被计票"))
+        ballot_id = clean_text(fixed[0][n])
+        if not ballot_id:
+            issues.append(warning("BALLOT_ID_MISSING", source.at(0),
+                                  f"票号未填写，以行号代替（第{index + 1}行）"))
+            ballot_id = f"行{index + 1}"
+        category_text = clean_text(fixed[1][n])
+        if category_text:
+            category = category_index.get(category_text, -1)
+            if category < 0:
+                issues.append(error("BALLOT_UNKNOWN_CATEGORY", source.at(1),
+                                    f"评议人类别“{shown(category_text)}”不在“评议人类别”表中（应为 "
+                                    f"{' / '.join(category_index)}）", found=category_text))
+        else:
+            category = single_category
+            if category < 0:
+                issues.append(error("BALLOT_CATEGORY_MISSING", source.at(1),
+                                    "评议人类别未填写（有多个类别时必须填写）"))
+        void = void_flag(fixed[2][n])
+        if void is None:
+            issues.append(error("BALLOT_BAD_VOID", source.at(2),
+                                f"作废栏“{shown(fixed[2][n])}”无法识别：作废填“是”，不作废留空或填“否”",
+                                found=shown(fixed[2][n])))
+        ids.append(ballot_id)
+        cats.append(category)
+        voids.append(bool(void))
+    inside = [c for c in grade_cols if c < grid.width]
+    codes = np.full((len(form_rows), len(grade_cols)), S.CODE_BLANK, dtype=np.int8)
+    if inside:
+        lookup = grid.lookup("grade", code_of, np.int8)
+        picked = lookup[body[inside][:, positions]].T       # (forms, grade columns present)
+        if len(inside) == len(grade_cols):
+            codes = np.ascontiguousarray(picked)
+        else:
+            for k, col in enumerate(grade_cols):
+                if col < grid.width:
+                    codes[:, k] = lookup[body[col, positions]]
+    return codes, form_rows, ids, cats, voids
 
 
 def _fact_issues(sheet: str, facts, columns: set[int], form_rows: list[int]) -> list[Issue]:
@@ -768,7 +852,8 @@ def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
             names.add(spec.name)
         if spec.name in names:
             try:
-                rows[spec.name] = source.rows(actual)
+                grid = source.grid(actual) if spec.name == S.SHEET_BALLOTS and hasattr(source, "grid") else None
+                rows[spec.name] = grid if grid is not None else source.rows(actual)
             except SheetTooLarge as exc:
                 issues.append(error("SHEET_TOO_LARGE", Source(spec.name, None, None), exc.message))
                 continue
@@ -816,7 +901,11 @@ def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
         if S.SHEET_BALLOTS_RECHECK in rows:
             from .compare import recheck_issues
 
-            issues.extend(recheck_issues(rows[S.SHEET_BALLOTS], rows[S.SHEET_BALLOTS_RECHECK], reporters, items))
+            main_rows = rows[S.SHEET_BALLOTS]
+            issues.extend(recheck_issues(main_rows if isinstance(main_rows, list) else main_rows.as_rows(),
+                                         rows[S.SHEET_BALLOTS_RECHECK], reporters, items))
+        if hasattr(rows[S.SHEET_BALLOTS], "release"):
+            rows[S.SHEET_BALLOTS].release()
         del rows[S.SHEET_BALLOTS]   # the grid is in the arrays now: free the 4M Python objects
     from .totals import read_totals
 

@@ -121,6 +121,8 @@ def prepare_blockers(book: Book, issues: Sequence[Issue]) -> list[Issue]:
 def typed_counts(rows: Sequence[Sequence[Any]]) -> tuple[dict[int, int], int]:
     """({0-based column: typed cells from row 3 on}, number of rows with anything typed),
     from a sheet's values as read."""
+    if hasattr(rows, "typed_counts"):          # io.arrow_reader.BallotGrid: on its arrays
+        return rows.typed_counts(S.BALLOT_HEADER_ROWS)
     counts: dict[int, int] = {}
     forms = 0
     for row in rows[S.BALLOT_HEADER_ROWS:]:

@@ -699,6 +699,20 @@ class EditSession:
                                  self._notes(dropped, formulas, survey, stamp))
         return self.result
 
+    def apply_plan(self, plan, fallback: Callable[[Any], Edit | None] | None = None,
+                   keep_backups: int = BACKUPS_KEPT, now: _dt.datetime | None = None) -> EditResult:
+        """Apply a plans.EditPlan part by part in the package (io/package_edit.py: only the
+        changed sheets rewritten, every other part byte for byte) where the plan allows, else
+        through `fallback` (an edit function for `apply`; by default plan_writer.write_plan,
+        the openpyxl path)."""
+        from .package_edit import apply_plan_in_session
+        from .plan_writer import write_plan
+
+        if fallback is None:
+            def fallback(workbook):
+                return write_plan(workbook, plan)
+        return apply_plan_in_session(self, plan, fallback, keep_backups, now)
+
     def _notes(self, dropped: list[str], formulas: list[str], survey: Survey, stamp: os.stat_result) -> list[str]:
         notes = []
         if self.named != self.path:
