@@ -249,7 +249,7 @@ def test_category_names_excel_cannot_tell_apart_are_errors_not_a_crash_in_forms(
     (["tally", "a.xlsx", "-o"], "选项“-o”后面要跟一个值"),
     (["notices", "a.xlsx", "--pdf=maybe"], "选项“--pdf”用法有误"),
     (["check", "a.xlsx", "b.xlsx"], "多余的参数：b.xlsx"),
-    (["notices", "a.xlsx", "--date", "明天"], "日期应写成2024-01-25这样的格式"),
+    (["notices", "a.xlsx", "--date", "明天"], "日期“明天”无法识别"),
 ])
 def test_usage_errors_are_chinese_and_exit_2(args, said):
     done = run(*args, code=2)

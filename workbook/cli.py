@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -103,7 +104,10 @@ def _help_formatter_class(base):
             def words(text):
                 for english, chinese in _HELP_WORDS.items():
                     text = text.replace(english, chinese)
-                return text
+                # click's trailing "[default: X; required]" (any option left showing its default)
+                return re.sub(r"\[([^\[\]]*)\]\s*$",
+                              lambda m: "[" + m.group(1).replace("default: ", "默认：").replace("; ", "；") + "]",
+                              text)
             super().write_dl([(first, words(second)) for first, second in rows], *more, **options)
     return ChineseHelpFormatter
 
@@ -226,7 +230,9 @@ def guarded(command: Callable) -> Callable:
         except (typer.Exit, typer.Abort):
             raise
         except ShupingError as exc:
-            _stderr_console().print(f"[red]错误：[/]{exc}")
+            from rich.markup import escape
+
+            _stderr_console().print(f"[red]错误：[/]{escape(str(exc))}")   # [app], [1] in a name: as written
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             _stderr_console().print("已中断，未做任何改动。")
@@ -582,16 +588,16 @@ def forms(path: WorkbookPath, out: OutDir = None) -> None:
 
 
 def _date_option(text: str | None):
-    import datetime as dt
-
     from .errors import UsageError
+    from .parse import DATE_HINT, parse_date_text
 
     if not text:
         return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"日期应写成 2024-01-25 这样的格式：{text}") from None
+    # the spellings 会议日期 accepts (one parser for both)
+    day = parse_date_text(text)
+    if day is None:
+        raise UsageError(f"日期“{text}”无法识别。{DATE_HINT}")
+    return day
 
 
 @app.command()
@@ -601,7 +607,8 @@ def notices(path: WorkbookPath, out: OutDir = None,
             mark: Annotated[str, typer.Option("--mark", help="密级或“内部资料”标注（默认不标）")] = "",
             copy_numbers: Annotated[bool, typer.Option("--copy-numbers", help="按述职人顺序标注份号")] = False,
             cc: Annotated[str, typer.Option("--cc", help="抄送单位")] = "",
-            pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="有 LibreOffice 时同时生成 PDF（默认是）")] = True,
+            pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="有 LibreOffice 时同时生成 PDF（默认生成）",
+                                                      show_default=False)] = True,
             ) -> None:
     """生成给每位述职人的反馈意见（公文格式）和结果通报，按单位分文件夹并打包（不修改工作簿）。
 
@@ -912,6 +919,8 @@ def ledger_split(path: WorkbookPath, out: OutDir = None) -> None:
         console.print("整改清单中还没有问题，未生成台账（先运行 shuping rectify）。")
         raise typer.Exit(1)
     console.print(f"已为 {len(run.files)} 个单位生成整改台账：{run.files[0].parent}")
+    for reporter in run.without:
+        console.print(f"{reporter.id} {reporter.organization}：整改清单中没有它的问题，未生成台账")
 
 
 @ledger_app.command("merge")
@@ -1138,8 +1147,9 @@ def demo(folder: Annotated[Optional[Path], typer.Argument(help="演示文件夹�
 @app.command(name="app")
 @guarded
 def app_command(path: Annotated[Optional[Path], typer.Argument(help="要打开的工作簿（可选）", show_default=False)] = None,
-                host: Annotated[str, typer.Option("--host", help="监听地址（默认只监听本机）")] = "127.0.0.1",
-                port: Annotated[int, typer.Option("--port", help="端口（默认自动选择）")] = 0,
+                host: Annotated[str, typer.Option("--host", help="监听地址（默认 127.0.0.1，只监听本机）",
+                                                  show_default=False)] = "127.0.0.1",
+                port: Annotated[int, typer.Option("--port", help="端口（默认自动选择空闲端口）", show_default=False)] = 0,
                 password: Annotated[Optional[str], typer.Option("--password", help="局域网访问密码（--host 非本机时必填）")] = None,
                 no_browser: Annotated[bool, typer.Option("--no-browser", help="不自动打开浏览器")] = False) -> None:
     """述评助手：在浏览器中用按钮完成每一步（只在本机，不联网）。
@@ -1154,7 +1164,8 @@ def app_command(path: Annotated[Optional[Path], typer.Argument(help="要打开�
         server = importlib.import_module("assistant.server")   # a door of its own: loaded only here
         importlib.import_module("uvicorn")
     except ImportError:
-        raise UsageError("述评助手需要额外的组件：请运行 pip install 'shuping[app]'") from None
+        raise UsageError("述评助手需要额外的组件，尚未安装。请运行：pip install \"shuping[app]\"（在源代码目录中："
+                         "pip install -e \".[app]\"），然后再运行 shuping app") from None
     argv = [str(path)] if path else []
     argv += ["--host", host, "--port", str(port)] + (["--password", password] if password else [])
     raise typer.Exit(server.main(argv + (["--no-browser"] if no_browser else [])))

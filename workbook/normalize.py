@@ -27,6 +27,12 @@ def is_blank(value: CellValue) -> bool:
 
 def clean_text(value: CellValue) -> str:
     """The comparable text of a cell: NFKC, trimmed; integral floats without '.0'."""
+    # NFKC turns the full-width space U+3000 into ' ', 'Ａ' into 'A', '１' into '1'.
+    return unicodedata.normalize("NFKC", _typed_text(value)).strip()
+
+
+def _typed_text(value: CellValue) -> str:
+    """A cell's text as typed (nothing normalised); integral floats without '.0'."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -37,13 +43,13 @@ def clean_text(value: CellValue) -> str:
         text = value.isoformat()
     else:
         text = str(value)
-    # NFKC turns the full-width space U+3000 into ' ', 'Ａ' into 'A', '１' into '1'.
-    return unicodedata.normalize("NFKC", text).strip()
+    return text
 
 
 def shown(value: CellValue, limit: int = 30) -> str:
-    """A cell's text as quoted in a message: a 40,000-character paste is not repeated."""
-    text = clean_text(value)
+    """A cell's text as quoted in a message, as typed (normalise only to compare, so Ctrl+F
+    finds the quoted text): a 40,000-character paste is not repeated."""
+    text = _typed_text(value).strip()
     return text if len(text) <= limit else f"{text[:limit]}…（共{len(text)}字）"
 
 

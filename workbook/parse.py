@@ -292,6 +292,11 @@ def parse_reporters(rows: Rows) -> tuple[list[Reporter], list[Issue]]:
         name = _text(row, 2)
         if not rid:
             issues.append(error("REPORTER_ID_MISSING", source.at(0), "编号未填写（每位述职人需要唯一编号，如 01）"))
+        elif isinstance(_cell(row, 0), (int, float)) and not isinstance(_cell(row, 0), bool):
+            padded = rid.zfill(2) if rid.isdigit() else rid
+            issues.append(warning("REPORTER_ID_NUMBER", source.at(0),
+                                  f"编号是数字 {rid}：Excel 会把 01 变成 1；建议把编号列设为“文本”格式后输入 {padded}"
+                                  f"（或输入 '{padded}）", found=rid, expected=padded))
         if not name:
             issues.append(error("REPORTER_NAME_MISSING", source.at(2), "姓名未填写"))
         mode = _choice(row, 4, S.MODES, sheet, index, "REPORTER_BAD_MODE", "述职方式", issues, required=False)
@@ -907,6 +912,10 @@ def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
         if hasattr(rows[S.SHEET_BALLOTS], "release"):
             rows[S.SHEET_BALLOTS].release()
         del rows[S.SHEET_BALLOTS]   # the grid is in the arrays now: free the 4M Python objects
+        # a number 编号 that already broke a 评议票 header is that one error, not also a warning
+        broken = {(i.source.sheet, i.source.row) for i in issues if i.code == "REPORTER_ID_CHANGED"}
+        issues = [i for i in issues
+                  if not (i.code == "REPORTER_ID_NUMBER" and (i.source.sheet, i.source.row) in broken)]
     from .totals import read_totals
 
     totals, issues = read_totals(source, reporters, items, categories, ballots, issues)

@@ -288,11 +288,22 @@ def open_source(path: str | os.PathLike) -> CalamineSource:
 
 
 # --- vetting the file ---------------------------------------------------------------
+def _near_file(path: Path) -> str:
+    """For a name typed without its suffix (2025述职评议 for 2025述职评议.xlsx): the file meant."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return ""
+    for suffix in (".xlsx", ".xlsm", ".XLSX"):
+        candidate = path.with_name(path.name + suffix)
+        if candidate.is_file():
+            return f"。是不是 {candidate.name}？"
+    return ""
+
+
 def inspect_workbook(path: Path) -> dict[str, str]:
     """Refuse what is not a safe .xlsx; return {sheet name: XML part} for the scan."""
     name = path.name
     if not path.exists():
-        raise UnreadableWorkbook(f"找不到文件：{path}")
+        raise UnreadableWorkbook(f"找不到文件：{path}{_near_file(path)}")
     if path.is_dir():
         raise UnreadableWorkbook(f"“{name}”是一个文件夹，不是工作簿文件")
     try:

@@ -43,6 +43,7 @@ def run_progress(path: str | os.PathLike, out: str | os.PathLike | None = None,
 class LedgerSplitRun:
     issues: list[Issue]
     files: list[Path] = field(default_factory=list)
+    without: list[Any] = field(default_factory=list)   # reporters with no 整改清单 row: no ledger
 
 
 def run_ledger_split(path: str | os.PathLike, out: str | os.PathLike | None = None,
@@ -65,6 +66,8 @@ def run_ledger_split(path: str | os.PathLike, out: str | os.PathLike | None = No
         if rows:
             name = unique_name(f"{reporter.id}_{reporter.organization}_整改台账.xlsx", taken)
             planned.append((f"{S.LEDGER_FOLDER}/{name}", reporter, rows))
+        else:
+            run.without.append(reporter)
     with OutputFolder(output_dir(path, out), [path], "ledger split") as folder:
         folder.claim_all(name for name, _, _ in planned)
         for name, reporter, rows in planned:

@@ -66,9 +66,8 @@ def check_only(book, only: Sequence[str] | None) -> list[str]:
 def _paper_check(path: Path, book, result, issues, folder: Path) -> tuple[dict[str, list[Path]], list[Path], list[str], list[str]]:
     """From the output folder's manifest: each reporter's papers (by 编号), the bulletin, what
     changed since they were made (empty when current), and the commands that remake them."""
-    import shlex
-
     from ..io.manifest import OutputFolder
+    from ..shell import shell_quote
     from ..report import result_json
     from .documents import SOURCE_WORDS, notice_sources, template_sources
 
@@ -76,7 +75,7 @@ def _paper_check(path: Path, book, result, issues, folder: Path) -> tuple[dict[s
     record = manifest.records.get("notices") or {}
     changed: list[str] = []
     remake: list[str] = []
-    quoted = shlex.quote(str(path))
+    quoted = shell_quote(str(path))
     papers: dict[str, list[Path]] = {}
     bulletin: list[Path] = []
     # the count behind 计票汇总表
@@ -125,11 +124,11 @@ def _paper_check(path: Path, book, result, issues, folder: Path) -> tuple[dict[s
         options = record.get("options") or {}
         command = f"shuping notices {quoted} --date {record['date']}"
         if options.get("mark"):
-            command += f" --mark {shlex.quote(options['mark'])}"
+            command += f" --mark {shell_quote(options['mark'])}"
         if options.get("copy_numbers"):
             command += " --copy-numbers"
         if options.get("cc"):
-            command += f" --cc {shlex.quote(options['cc'])}"
+            command += f" --cc {shell_quote(options['cc'])}"
         remake.append(command)
     return papers, bulletin, changed, remake
 
