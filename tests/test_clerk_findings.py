@@ -92,7 +92,7 @@ def test_notices_date_takes_the_meeting_date_spellings(tmp_path):
 
 # --- a workbook named without .xlsx ---------------------------------------------------------------
 def test_a_name_without_its_suffix_is_suggested(tmp_path):
-    path = book_file(tmp_path, name="2025述职评议.xlsx")
+    book_file(tmp_path, name="2025述职评议.xlsx")   # beside it, the file the clerk meant
     done = run("tally", tmp_path / "2025述职评议", code=2)
     assert "找不到文件" in done.output and "是不是2025述职评议.xlsx？" in flat(done.output)
 

@@ -693,7 +693,6 @@ def write_plan(path: Path, original: bytes, stamp, sheet_parts: dict[str, str], 
 
     from .atomic import atomic_write_bytes, fault_point
     from .editing import BACKUPS_KEPT, EditResult, prune_backups, write_backup
-    from .reader import inspect_workbook
 
     step = step or (lambda message: None)
     refuse_unwritable(path)
