@@ -183,3 +183,38 @@ def test_the_command(tmp_path):
     assert "反馈意见 11 份" in done.stdout
     done = runner.invoke(app, ["notices", str(workbook), "--date", "25/01/2024"])
     assert done.exit_code == 2
+
+
+def _fake_soffice(folder, said: str):
+    """A `soffice` that exits 0 and writes no PDF (LibreOffice with Calc only: no Writer for .docx)."""
+    import os
+
+    bin_dir = folder / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "soffice"
+    script.write_text(f"#!/bin/sh\necho '{said}'\nexit 0\n", encoding="utf-8")
+    script.chmod(0o755)
+    return str(bin_dir) + os.pathsep + os.environ.get("PATH", "")
+
+
+def test_pdfs_not_made_are_said_never_claimed(tmp_path, monkeypatch):
+    workbook = new_workbook(tmp_path / "会.xlsx", demo=True)
+    monkeypatch.setenv("PATH", _fake_soffice(tmp_path, "Error: source file could not be loaded"))
+    done = runner.invoke(app, ["notices", str(workbook), "--date", "2024-01-25"])
+    assert done.exit_code == 0, done.output
+    out = " ".join(done.stdout.split())
+    # 11 notices + 1 bulletin expected as PDF (demo has 11 reporters), none made
+    assert "未生成 PDF：12 份（共 12 份）" in out
+    assert "libreoffice-writer" in out
+    assert "PDF 副本" not in out.replace("未生成 PDF 副本", "")
+    assert not list(tmp_path.rglob("*.pdf"))
+
+
+def test_pdfs_missing_without_a_known_reason(tmp_path, monkeypatch):
+    from workbook.io.gongwen_docx import convert_to_pdf
+
+    monkeypatch.setenv("PATH", _fake_soffice(tmp_path, "something odd"))
+    (tmp_path / "a.docx").write_bytes(b"x")
+    made, note = convert_to_pdf([tmp_path / "a.docx"], tmp_path / "out")
+    assert made == []
+    assert note.startswith("未生成 PDF：1 份（共 1 份）") and "something odd" in note
