@@ -14,7 +14,7 @@ from . import schema as S
 from .issues import Issue
 from .layout import PORTRAIT_MIN_SCALE, fit_width, pack_pages, print_scale, rows_per_page
 from .normalize import format_fixed
-from .report import score_text
+from .report import order_text, score_text
 from .tally import ReporterResult, TallyResult
 
 KIND_PERCENT, KIND_SCORE, KIND_TEXT, KIND_INT = "percent", "score", "text", "int"
@@ -181,7 +181,8 @@ def why_text(r: ReporterResult, places: int) -> str:
     if r.rule is None:
         return "不满足任何等次规则"
     condition = r.rule.condition_text or "无条件（兜底）"
-    text = f"第{r.rule.source.row + 1}行规则“{condition}”→{r.rule_grade}"
+    # named by its 顺序 as the clerk typed it in 等次规则 (not the worksheet row, which is one more)
+    text = f"等次规则顺序{order_text(r.rule.order)}“{condition}”→{r.rule_grade}"
     for d in r.demotions:
         text += (f"；“{d.from_grade}”名额上限{d.cap}（{d.limit}名），按排名超出名额"
                  f"{'（并列跨越名额，一并调整）' if d.tie else ''}，调整为“{d.to_grade}”")
