@@ -334,7 +334,7 @@ def build_template(kind: str, fonts: dict[str, str] | None = None) -> bytes:
         _para(document, "{%p if rectify_rows %}", "公文正文")
         _para(document, "{{ headings.rectify }}", "公文一级标题", indent=True)
         _para(document, "{{ rectify_text }}", "公文正文", indent=True)
-        _para(document, "（一）整改问题清单", "公文二级标题", indent=True)
+        _para(document, "整改问题清单如下：", "公文正文", indent=True)   # one sub-item: no （一）
         _table(document, ("问题编号", "问题描述", "整改时限", "整改状态"),
                ("{{ row.id }}", "{{ row.problem }}", "{{ row.deadline }}", "{{ row.status }}"),
                "rectify_rows", (20, 86, 30, 20))
