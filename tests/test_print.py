@@ -212,8 +212,9 @@ def test_the_printed_reason_and_message_are_whole(tmp_path):
     import subprocess
 
     path, near = _capped_summary(tmp_path)
-    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-                   check=True, capture_output=True, timeout=300)
+    profile = (tmp_path / "lo").as_uri()          # its own profile: another LibreOffice running does not block it
+    subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=300)
     text = subprocess.run(["pdftotext", str(tmp_path / "汇总.pdf"), "-"], check=True, capture_output=True,
                           text=True).stdout
     flat = "".join(text.split())
