@@ -202,7 +202,13 @@ def test_dry_run_writes_unsent_drafts(server, tmp_path):
     assert done.exit_code == 0 and not inbox.messages
     drafts = sorted((path.parent / "会_成果" / "发件箱").glob("*.eml"))
     assert len(drafts) == 12
-    message = email.message_from_bytes(drafts[-1].read_bytes())
+    names = [d.name for d in drafts]
+    # Chinese names a clerk can read: 编号_党组织_姓名 per reporter, one 领导抄送
+    assert names[0] == "01_区公安分局党委_韦建国.eml"                    # the demo's 01
+    assert names[-1] == "领导抄送.eml"
+    assert not any(n.startswith(("reporter", "leaders")) for n in names)
+    message = email.message_from_bytes(drafts[-2].read_bytes())
+    assert drafts[-2].name.startswith("11_")
     assert message["X-Unsent"] == "1" and attachments(message)[0].startswith("11_")
 
 
@@ -246,3 +252,25 @@ def test_no_password_and_no_terminal_is_said_plainly(server, tmp_path):
     os.environ.pop("SHUPING_TEST_SMTP_PASSWORD", None)
     done = mail(path, "--yes")
     assert done.exit_code == 1 and "没有找到邮箱密码" in "".join(done.output.split()) and not inbox.messages
+
+
+def test_draft_names_are_windows_safe_and_distinct():
+    # a 党组织 with characters Windows refuses (/ and :) and two reporters who would share a name
+    from pathlib import Path
+
+    from workbook.mail import Outgoing
+    from workbook.steps.mailing import write_drafts
+
+    class Plan:
+        pass
+
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        plan = Plan()
+        plan.folder, plan.workbook = Path(folder), None
+        plan.settings = type("S", (), {"sender": "a@b.cn"})()
+        plan.to_send = [Outgoing("reporter:01", "01 甲", ["a@b.cn"], "主题", "正文", [], draft_name="01_党委/办公室:一_甲"),
+                        Outgoing("reporter:x", "01 甲", ["a@b.cn"], "主题", "正文", [], draft_name="01_党委/办公室:一_甲"),
+                        Outgoing("leaders", "领导抄送", ["a@b.cn"], "主题", "正文", [], draft_name="领导抄送")]
+        names = [p.name for p in write_drafts(plan)]
+    assert names == ["01_党委_办公室_一_甲.eml", "01_党委_办公室_一_甲(2).eml", "领导抄送.eml"]

@@ -71,7 +71,7 @@ def test_masthead_red_rule_number_and_headings(made):
     assert re.search(r'<w:bottom w:val="single" w:sz="18" w:space="1" w:color="FF0000"/>', _xml(made.notices[0]))
     headings = [text for style, text in styled if style == "公文一级标题"][1:]
     assert headings == ["一、评议结果", "二、主要成绩", "三、存在的问题", "四、希望和要求", "五、整改要求"]
-    assert [text for style, text in styled if style == "公文二级标题"] == ["（一）整改问题清单"]
+    assert [text for style, text in styled if style == "公文二级标题"] == []    # a lone sub-item: no （一）
     problems = [text for _, text in styled if re.match(r"^[一二三四五六七八九十]+是", text)]
     assert [p[:2] for p in problems] == ["一是", "二是", "三是"]
     assert styled[-2:] == [("公文版记", "抄送：区纪委监委"), ("公文版记", "中共某某区委组织部　　　　　　　　2024年1月25日印发")]
@@ -183,3 +183,78 @@ def test_the_command(tmp_path):
     assert "反馈意见 11 份" in done.stdout
     done = runner.invoke(app, ["notices", str(workbook), "--date", "25/01/2024"])
     assert done.exit_code == 2
+
+
+def _fake_soffice(folder, said: str):
+    """A `soffice` that exits 0 and writes no PDF (LibreOffice with Calc only: no Writer for .docx)."""
+    import os
+
+    bin_dir = folder / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "soffice"
+    script.write_text(f"#!/bin/sh\necho '{said}'\nexit 0\n", encoding="utf-8")
+    script.chmod(0o755)
+    return str(bin_dir) + os.pathsep + os.environ.get("PATH", "")
+
+
+def test_pdfs_not_made_are_said_never_claimed(tmp_path, monkeypatch):
+    workbook = new_workbook(tmp_path / "会.xlsx", demo=True)
+    monkeypatch.setenv("PATH", _fake_soffice(tmp_path, "Error: source file could not be loaded"))
+    done = runner.invoke(app, ["notices", str(workbook), "--date", "2024-01-25"])
+    assert done.exit_code == 0, done.output
+    out = " ".join(done.stdout.split())
+    # 11 notices + 1 bulletin expected as PDF (demo has 11 reporters), none made
+    assert "未生成 PDF：12 份（共 12 份）" in out
+    assert "libreoffice-writer" in out
+    assert "PDF 副本" not in out.replace("未生成 PDF 副本", "")
+    assert not list(tmp_path.rglob("*.pdf"))
+
+
+def test_pdfs_missing_without_a_known_reason(tmp_path, monkeypatch):
+    from workbook.io.gongwen_docx import convert_to_pdf
+
+    monkeypatch.setenv("PATH", _fake_soffice(tmp_path, "something odd"))
+    (tmp_path / "a.docx").write_bytes(b"x")
+    made, note = convert_to_pdf([tmp_path / "a.docx"], tmp_path / "out")
+    assert made == []
+    assert note.startswith("未生成 PDF：1 份（共 1 份）") and "something odd" in note
+
+
+def test_a_lone_sub_item_has_no_number(made):
+    # section 五 (整改) has one table and nothing beside it: no （一） without a （二）
+    texts = [_text(p) for p in made.notices]
+    with_rectify = [t for t in texts if "整改问题清单" in t]
+    assert with_rectify                                      # the demo has rectification rows
+    assert all("（一）" not in t for t in with_rectify)
+    assert all("整改问题清单如下：" in t for t in with_rectify)
+
+
+def test_the_bulletin_says_who_reported_in_writing(made):
+    # the demo's 述职人: 01 02 03 04 05 现场 (5), 06 07 08 09 10 11 书面 (6) → 11 in all
+    text = _text(made.bulletin)
+    assert "11名党组织书记进行了述职（其中6名书面述职），参会人员进行了民主评议" in text
+    # its 会议名称 is about 全面从严治党, so the closing keeps that duty
+    assert "切实履行全面从严治党主体责任。" in text
+
+
+def test_the_bulletin_closing_follows_the_meeting():
+    from helpers import count, sheets
+
+    from workbook.notices import closing_text, reported_text
+
+    def book(title, modes=("现场",)):
+        data = sheets(tuple((f"0{k + 1}", n) for k, n in enumerate("甲乙"[:len(modes)])),
+                      ballots=[[1, "全体", None, *("好",) * len(modes)]])
+        data["会议信息"][1][1] = title
+        for row, mode in zip(data["述职人"][1:], modes):
+            row[4] = mode
+        result, _ = count(data)
+        return result
+
+    party = book("2024年度党组织书记抓基层党建工作述职评议会")
+    assert closing_text(party.book).endswith("切实履行抓基层党建工作责任。")
+    assert "全面从严治党" not in closing_text(party.book)
+    plain = book("2024年度述职评议会", modes=("书面", "书面"))
+    assert closing_text(plain.book).endswith("切实履职尽责、抓出实效。")
+    assert reported_text(plain) == "2名党组织书记进行了书面述职"
+    assert reported_text(party) == "1名党组织书记进行了述职"

@@ -166,3 +166,58 @@ def test_the_paper_row_is_read_like_the_other_choices():
     _, issues = memory_book(sheets(ballots=[[1, "全体", None, "好"]], params={S.PARAM_PAPER: "B5"}))
     bad = [i for i in issues if i.code == "PARAM_BAD_VALUE"]
     assert len(bad) == 1 and bad[0].source.sheet == S.SHEET_PARAMS and "“打印纸张”应为 A4 / A3" in bad[0].message
+
+
+def _capped_summary(tmp_path):
+    """甲 好,好 = 100, 乙 好,较好 = 90: both meet 顺序1 (>= 90 → 好); the 好 cap 30% of 2 = 0.6
+    → at least 1, so 乙 (rank 2) moves to 较好. One warning for the 校验报告."""
+    from workbook.io.results_xlsx import write_sheets
+    from workbook.issues import Source, warning
+    from workbook.sheets import ranking_sheet, report_sheet
+
+    rules = [[1, "好", "综合得分 >= 90", "30%"], [2, "较好", "", None]]
+    result, _ = count(sheets((("01", "甲"), ("02", "乙")), rules=rules,
+                             ballots=[[1, "全体", None, "好", "好"], [2, "全体", None, "好", "较好"]]))
+    near = warning("SHEET_NAME_NEAR", Source("述职人 ", None, None),
+                   "工作表“述职人 ”已按“述职人”读取；建议改名为“述职人”，以免其他软件找不到它" * 2)
+    path = write_sheets(tmp_path / "汇总.xlsx", [ranking_sheet(result), report_sheet([near])])
+    return path, near
+
+
+def test_long_explanations_wrap_and_their_rows_are_tall_enough(tmp_path):
+    path, near = _capped_summary(tmp_path)
+    book = openpyxl.load_workbook(path)
+    ranking = book[S.SHEET_RANKING]
+    reason = ranking.cell(3, 11)
+    # 乙's 等次依据, display width counted by hand (CJK and full-width punctuation 2, the rest 1):
+    # 等次规则顺序 12 + "1" 1 + “ 1 + 综合得分 8 + " >= 90" 6 + ” 1 + → 1 + 好 2 = 32; ； 2, “好” 4,
+    # 名额上限 8, "30%" 3, （1名） 7, ， 2, 按排名超出名额 14, ， 2, 调整为 6, “较好” 6 → 86.
+    # The column is 42 wide: ceil(86 / 42) = 3 lines × 15 pt = 45 pt.
+    assert reason.value == "等次规则顺序1“综合得分 >= 90”→好；“好”名额上限30%（1名），按排名超出名额，调整为“较好”"
+    assert reason.alignment.wrap_text
+    assert ranking.row_dimensions[3].height == 45
+    assert ranking.row_dimensions[2].height in (None, 15)     # 甲's one-line reason keeps the default
+    report = book[S.SHEET_REPORT]
+    assert [c.value for c in report[1]] == ["级别", "工作表", "单元格", "说明", "代码"]
+    assert report.column_dimensions["E"].hidden                  # the code is kept, never printed
+    assert report.cell(2, 4).value == near.message and report.cell(2, 4).alignment.wrap_text
+    # the message twice: 工作表 6, “述职人 ” 9, 已按 4, “述职人” 8, 读取 4, ； 2, 建议改名为 10, “述职人” 8,
+    # ， 2, 以免其他软件找不到它 20 = 73; 146 over the 62-wide 说明 → ceil(2.35) = 3 lines = 45 pt
+    assert report.row_dimensions[2].height == 45
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice (libreoffice-calc) and pdftotext (poppler-utils) are not installed")
+def test_the_printed_reason_and_message_are_whole(tmp_path):
+    import subprocess
+
+    path, near = _capped_summary(tmp_path)
+    profile = (tmp_path / "lo").as_uri()          # its own profile: another LibreOffice running does not block it
+    subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=300)
+    text = subprocess.run(["pdftotext", str(tmp_path / "汇总.pdf"), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    flat = "".join(text.split())
+    assert "名额上限30%（1名），按排名超出名额，调整为“较好”" in flat
+    assert "".join(near.message.split()) in flat
+    assert "SHEET_NAME_NEAR" not in flat

@@ -188,3 +188,21 @@ def test_no_forms_at_all_is_refused_with_a_reason():
 def test_a_zero_weight_is_an_error_at_its_cell():
     _, issues = memory_book(sheets(categories=(("甲", 0, 10), ("乙", 1, 10)), ballots=[[1, "甲", None, "好"]]))
     assert at(issues, "WEIGHT_ZERO") == [("评议人类别", "B2")]
+
+
+def test_the_grade_reason_names_the_rule_by_its_typed_order_not_its_row():
+    # 等次规则 typed with 顺序 1.5 and 3 (rows 2 and 3 of the sheet): 甲 好,好 = 100, 乙 好,较好 = 90.
+    # Both meet 顺序1.5 (>= 90 → 好); cap 30% of 2 = 0.6 -> at least 1, so 乙 (rank 2) moves to 较好.
+    from workbook.report import ranking_rows, result_json
+    from workbook.sheets import why_text
+
+    rules = [[1.5, "好", "综合得分 >= 90", "30%"], [3, "较好", "", None]]
+    result, issues = _single_item([["好", "好"], ["好", "较好"]], rules=rules)
+    first, second = result.reporters
+    assert why_text(first, 2) == "等次规则顺序1.5“综合得分 >= 90”→好"
+    assert why_text(second, 2).startswith("等次规则顺序1.5“综合得分 >= 90”→好；“好”名额上限30%（1名）")
+    assert why_text(second, 2).endswith("调整为“较好”")
+    assert "行规则" not in why_text(second, 2)
+    assert [r["why"]["rule_order"] for r in result_json(result, issues)["reporters"]] == ["1.5", "1.5"]
+    # the console ranking says why 乙 has 较好 with 90 分
+    assert [row[6] for row in ranking_rows(result)] == ["好", "较好（“好”名额上限30%，超出名额调整）"]

@@ -635,7 +635,7 @@ def notices(path: WorkbookPath, out: OutDir = None,
         console.print(f"[yellow]提示：[/]“{kept}”已不再生成，但在生成后被改动过，已保留原样，未删除")
     if run.pdfs:
         console.print(f"PDF 副本 {len(run.pdfs)} 份")
-    elif run.pdf_note:
+    if run.pdf_note:
         console.print(f"[yellow]提示：[/]{run.pdf_note}")
     console.print(f"按单位分发：{len(run.units)} 个文件夹（{run.units[0].parent}），打包：{run.archive}")
 

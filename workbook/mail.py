@@ -72,6 +72,7 @@ class Outgoing:
     body: str
     attachments: list[Path]
     problem: str = ""                       # why it cannot be sent (a bad address …)
+    draft_name: str = ""                    # the --dry-run draft's file name, without .eml (Chinese)
 
     @cached_property
     def digests(self) -> dict[str, str]:
@@ -134,7 +135,8 @@ def plan_messages(book, papers: dict[str, Sequence[Path]], summary: Path | None,
         elif not attachments:
             problem = "没有找到该述职人的反馈意见文件"
         messages.append(Outgoing(f"reporter:{reporter.id}", reporter.label, [address] if address else [],
-                                 fill(settings.subject, fields), fill(settings.body, fields), attachments, problem))
+                                 fill(settings.subject, fields), fill(settings.body, fields), attachments, problem,
+                                 draft_name=f"{reporter.id}_{reporter.organization}_{reporter.name}"))
     if leaders and settings.leaders:
         fields = {"姓名": "", "党组织": "", "会议名称": title, "整改时限": deadline, "编号": ""}
         attachments = [p for p in (summary, bulletin) if p is not None and p.exists()]
@@ -142,7 +144,8 @@ def plan_messages(book, papers: dict[str, Sequence[Path]], summary: Path | None,
         messages.append(Outgoing(LEADERS_KEY, "领导抄送", settings.leaders, fill(LEADERS_SUBJECT, fields),
                                  fill(LEADERS_BODY, fields), attachments,
                                  f"领导抄送中的地址格式不正确：{'、'.join(bad)}" if bad else
-                                 ("" if attachments else "没有找到计票汇总表或结果通报")))
+                                 ("" if attachments else "没有找到计票汇总表或结果通报"),
+                                 draft_name="领导抄送"))
     return messages
 
 

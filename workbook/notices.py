@@ -213,6 +213,30 @@ def bulletin_rows(result: TallyResult) -> list[dict[str, str]]:
             for k, r in enumerate(reporters, start=1)]
 
 
+def reported_text(result: TallyResult) -> str:
+    """Who reported, as 述职人's 述职方式 says: 书面 reporters are not said to have spoken."""
+    total = len(result.reporters)
+    written = sum(r.reporter.mode == S.MODE_WRITTEN for r in result.reporters)
+    if not written:
+        return f"{total}名党组织书记进行了述职"
+    if written == total:
+        return f"{total}名党组织书记进行了书面述职"
+    return f"{total}名党组织书记进行了述职（其中{written}名书面述职）"
+
+
+def closing_text(book: Book) -> str:
+    """The bulletin's last sentence follows what the meeting is about (its 会议名称); a
+    name that says neither gets neutral wording (the 评议项目 of a broad meeting are too narrow)."""
+    about = book.meeting.shown_title
+    if "全面从严治党" in about:
+        duty = "切实履行全面从严治党主体责任"
+    elif "基层党建" in about:
+        duty = "切实履行抓基层党建工作责任"
+    else:
+        duty = "切实履职尽责、抓出实效"
+    return f"希望各党组织书记以此次述职评议为契机，对照评议意见认真抓好整改，{duty}。"
+
+
 def bulletin_context(result: TallyResult, options: NoticeOptions) -> dict[str, Any]:
     book = result.book
     counts = {g: sum(grade_text(r) == g for r in result.reporters) for g in S.GRADES}
@@ -227,10 +251,10 @@ def bulletin_context(result: TallyResult, options: NoticeOptions) -> dict[str, A
         "title": f"关于{book.meeting.shown_title}结果的通报",
         "addressee": "各有关单位：",
         "intro": (f"{_common(book, options)['meeting_date'] or '近日'}，{book.meeting.organizer or '我们'}召开"
-                  f"{book.meeting.shown_title}，{len(result.reporters)}名党组织书记进行了述职，"
+                  f"{book.meeting.shown_title}，{reported_text(result)}，"
                   f"参会人员进行了民主评议。现将评议结果通报如下。"),
         "result_text": f"经民主评议，{spread}。具体如下：" if spread else "具体如下：",
         "rows": bulletin_rows(result),
         "show_rates": book.params.bulletin_rates,
-        "closing": "希望各党组织书记以此次述职评议为契机，对照评议意见认真抓好整改，切实履行全面从严治党主体责任。",
+        "closing": closing_text(book),
     }

@@ -77,6 +77,7 @@ def result_json(result: TallyResult, issues: Sequence[Issue]) -> dict[str, Any]:
             "rank": r.rank, "grade": r.grade, "graded": r.graded, "grade_text": r.grade_text,
             "why": {
                 "rule_row": None if r.rule is None else r.rule.source.row + 1,
+                "rule_order": None if r.rule is None else order_text(r.rule.order),
                 "rule": None if r.rule is None else (r.rule.condition_text or "（无条件）"),
                 "rule_grade": r.rule_grade,
                 "demotions": [{"from": d.from_grade, "to": d.to_grade, "cap": d.cap, "limit": d.limit,
@@ -115,11 +116,19 @@ def score_text(value: Fraction | None, places: int) -> str:
     return "" if value is None else format_fixed(value, places)
 
 
+def order_text(order: Fraction) -> str:
+    """A rule's 顺序 as typed: 3, 2.5 (never 5/2)."""
+    return str(order.numerator) if order.denominator == 1 else f"{float(order):g}"
+
+
 def ranking_rows(result: TallyResult) -> list[list[str]]:
     """The compact table `tally` prints: 排名, 编号, 姓名, 党组织, 得分, 好评率, 等次."""
     places = result.book.params.decimals
     rows = []
     for r in sorted(result.reporters, key=lambda r: (r.rank, r.index)):
+        grade = r.grade_text or "—"
+        for d in r.demotions:     # a grade moved by a cap says why, right where it is read
+            grade += f"（“{d.from_grade}”名额上限{d.cap}，超出名额调整）"
         rows.append([str(r.rank), r.reporter.id, r.reporter.name, r.reporter.organization,
-                     score_text(r.score_rounded, places), percent(r.good_rate), r.grade_text or "—"])
+                     score_text(r.score_rounded, places), percent(r.good_rate), grade])
     return rows

@@ -6,20 +6,30 @@ the sheets the ribbon writes into the open workbook. Nothing here reads or write
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Sequence
 
 from . import schema as S
 from .issues import Issue
-from .layout import PORTRAIT_MIN_SCALE, fit_width, pack_pages, print_scale, rows_per_page
+from .layout import PORTRAIT_MIN_SCALE, fit_width, pack_pages, print_scale, rows_per_page, text_width
 from .normalize import format_fixed
-from .report import score_text
+from .report import order_text, score_text
 from .tally import ReporterResult, TallyResult
 
 KIND_PERCENT, KIND_SCORE, KIND_TEXT, KIND_INT = "percent", "score", "text", "int"
 NUMBER_WIDTHS = {KIND_PERCENT: 6.5, KIND_SCORE: 6.5, KIND_INT: 4.5}
 HEADER_WRAP_WIDTH = 6      # number headers wrap rather than widen the column
+LINE_POINTS = 15           # one printed line of 11 pt text (xlsxwriter does not autofit rows)
+
+
+def text_lines(value: Any, width: float) -> int:
+    """Printed lines a text needs in a wrapping column `width` characters wide: its display
+    width over the column's (CJK counted double, which errs on the side of one line more)."""
+    if not isinstance(value, str) or not value:
+        return 1
+    return sum(max(1, math.ceil(text_width(part) / max(1.0, width))) for part in value.split("\n"))
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,18 @@ class SheetModel:
     page_breaks: tuple[int, ...] = ()            # sections that begin a new printed page
     paper: str = "A4"                            # the paper the sections were cut for
     break_rows: tuple[int, ...] = ()             # sheet rows (0-based) that begin a printed page
+    hidden_columns: tuple[int, ...] = ()         # kept in the workbook, not shown or printed (codes)
+
+    def wraps(self, c: int, widths: Sequence[float]) -> bool:
+        """Wide text columns (explanations, messages) wrap; narrow ones keep one line."""
+        return widths[c] >= min(40, self.text_cap)
+
+    def row_height(self, row: Sequence[Any], widths: Sequence[float]) -> float | None:
+        """Points for a body row whose wrapping text needs more lines (None: the default
+        height); xlsxwriter leaves row heights alone, so without this the text is cut."""
+        lines = max((text_lines(row[c], widths[c]) for c in range(min(len(row), len(widths)))
+                     if c not in self.hidden_columns and self.wraps(c, widths)), default=1)
+        return lines * LINE_POINTS if lines > 1 else None
 
     @property
     def landscape(self) -> bool:
@@ -66,7 +88,7 @@ class SheetModel:
         them below 90%."""
         if self.sections:
             return print_scale(self.fitted_widths(), self.paper, False) < PORTRAIT_MIN_SCALE
-        return sum(self.fitted_widths()) > 95
+        return sum(w for c, w in enumerate(self.fitted_widths()) if c not in self.hidden_columns) > 95
 
     def parts(self) -> tuple[tuple[int, "SheetModel"], ...]:
         """(first sheet row, table) of every table on the sheet: the sections stacked
@@ -181,7 +203,8 @@ def why_text(r: ReporterResult, places: int) -> str:
     if r.rule is None:
         return "不满足任何等次规则"
     condition = r.rule.condition_text or "无条件（兜底）"
-    text = f"第{r.rule.source.row + 1}行规则“{condition}”→{r.rule_grade}"
+    # named by its 顺序 as the clerk typed it in 等次规则 (not the worksheet row, which is one more)
+    text = f"等次规则顺序{order_text(r.rule.order)}“{condition}”→{r.rule_grade}"
     for d in r.demotions:
         text += (f"；“{d.from_grade}”名额上限{d.cap}（{d.limit}名），按排名超出名额"
                  f"{'（并列跨越名额，一并调整）' if d.tie else ''}，调整为“{d.to_grade}”")
@@ -217,7 +240,7 @@ def score_detail_sheet(result: TallyResult) -> SheetModel:
             rows.append((r.reporter.id, r.reporter.name, item.name, "项目得分", item.votes.valid, None, None,
                          None, _float(item.score), float(item.weight),
                          "没有有效票，不计入" if item.score is None else "各组平均分按折算权重加权"))
-        exact = "" if r.score is None else f"精确值 {r.score.numerator}/{r.score.denominator} ≈ {format_fixed(r.score, 6)}"
+        exact = "" if r.score is None else f"未舍入时约为 {format_fixed(r.score, 6)}"
         rows.append((r.reporter.id, r.reporter.name, "综合得分", "", None, None, None, None,
                      _float(r.score_rounded), None,
                      f"各项目得分按项目权重加权；{exact}；四舍五入保留{places}位小数为 {score_text(r.score_rounded, places)}"))
@@ -283,10 +306,11 @@ def tally_sheet(result: TallyResult, counted_at: str, fingerprints: dict[str, st
 
 
 def report_sheet(issues: Sequence[Issue]) -> SheetModel:
-    header = ("级别", "代码", "工作表", "单元格", "说明")
-    rows = tuple((i.level.label, i.code, i.source.sheet, i.source.cell, i.message) for i in issues)
-    return SheetModel(S.SHEET_REPORT, (header,), rows or (("", "", "", "", "没有发现问题"),),
-                      widths=(6, 26, 14, 8, 70))
+    # the clerk reads the Chinese: the code stays in the last column, hidden and never printed
+    header = ("级别", "工作表", "单元格", "说明", "代码")
+    rows = tuple((i.level.label, i.source.sheet, i.source.cell, i.message, i.code) for i in issues)
+    return SheetModel(S.SHEET_REPORT, (header,), rows or (("", "", "", "没有发现问题", ""),),
+                      widths=(6, 14, 10, 62, 26), hidden_columns=(4,))
 
 
 def adjudication_sheet(result: TallyResult) -> SheetModel:

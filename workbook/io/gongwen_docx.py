@@ -334,7 +334,7 @@ def build_template(kind: str, fonts: dict[str, str] | None = None) -> bytes:
         _para(document, "{%p if rectify_rows %}", "公文正文")
         _para(document, "{{ headings.rectify }}", "公文一级标题", indent=True)
         _para(document, "{{ rectify_text }}", "公文正文", indent=True)
-        _para(document, "（一）整改问题清单", "公文二级标题", indent=True)
+        _para(document, "整改问题清单如下：", "公文正文", indent=True)   # one sub-item: no （一）
         _table(document, ("问题编号", "问题描述", "整改时限", "整改状态"),
                ("{{ row.id }}", "{{ row.problem }}", "{{ row.deadline }}", "{{ row.status }}"),
                "rectify_rows", (20, 86, 30, 20))
@@ -479,12 +479,24 @@ def convert_to_pdf(files: Sequence[Path], out_dir: Path) -> tuple[list[Path], st
         return [], "未找到 LibreOffice（或 Word），未生成 PDF 副本；安装 LibreOffice 后重新运行即可得到 PDF"
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(out_dir), *map(str, files)],
-                       check=True, capture_output=True, timeout=600)
+        done = subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(out_dir),
+                               *map(str, files)], check=True, capture_output=True, timeout=600)
     except (OSError, subprocess.SubprocessError) as exc:
         return [], f"LibreOffice 转换 PDF 失败（{exc}），未生成 PDF 副本"
     made = [out_dir / (f.stem + ".pdf") for f in files]
-    return [p for p in made if p.exists()], ""
+    present = [p for p in made if p.exists()]
+    if len(present) == len(made):
+        return present, ""
+    # exit 0 yet no PDF: LibreOffice without Writer ("source file could not be loaded"), or a locked profile
+    said = (done.stdout or b"").decode("utf-8", "replace") + (done.stderr or b"").decode("utf-8", "replace")
+    missing = f"{len(made) - len(present)} 份（共 {len(made)} 份）"
+    if "could not be loaded" in said:
+        why = "LibreOffice 缺少文字处理组件（libreoffice-writer），无法打开 .docx；安装后重新运行即可得到 PDF"
+    else:
+        reason = " ".join(said.split())[:200]
+        why = ("LibreOffice 没有生成 PDF" + (f"（{reason}）" if reason else "")
+               + "；可能缺少文字处理组件（libreoffice-writer），或另一个 LibreOffice 正在运行，关闭后重新运行")
+    return present, f"未生成 PDF：{missing}，{why}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -80,9 +80,12 @@ def _write_part(sheet, model: SheetModel, formats: _Formats, widths, top: int) -
         for c in range(columns):
             value = row[c] if c < len(row) else None
             kind = model.kinds[c] if c < len(model.kinds) else None
-            fmt = formats.cell(kind, banded, wrapped=widths[c] >= min(40, model.text_cap),
+            fmt = formats.cell(kind, banded, wrapped=model.wraps(c, widths),
                                centred=kind not in formats.numbers and widths[c] <= 8)
             put(sheet, first + r, c, value, _ValueFormats(fmt, formats.date), fmt)
+        height = model.row_height(row, widths[:columns])
+        if height is not None:       # the wrapped text shown (and printed) in full
+            sheet.set_row(first + r, height)
     row = first + len(model.rows)
     for note in model.notes:
         for c, value in enumerate(note):
@@ -98,7 +101,7 @@ def _write_table(sheet, model: SheetModel, formats: _Formats) -> int:
     for top, part in model.parts():
         row = _write_part(sheet, part, formats, widths, top)
     for c, width in enumerate(widths):
-        sheet.set_column(c, c, width)
+        sheet.set_column(c, c, width, None, {"hidden": True} if c in model.hidden_columns else {})
     return row
 
 

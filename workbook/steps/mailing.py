@@ -221,7 +221,8 @@ def write_drafts(plan: MailPlan) -> list[Path]:
     made, taken, drafts = [], set(), []
     for message in plan.to_send:
         email = build_email(message, plan.settings.sender, draft=True)
-        name = unique_name(f"{message.key.replace(':', '_')}_{message.label}.eml", taken)
+        # 01_城关镇党委_王建军.eml, 领导抄送.eml: Windows-safe (safe_name) and distinct
+        name = unique_name(f"{message.draft_name or message.label}.eml", taken)
         drafts.append((f"{OUTBOX}/{name}", as_wire_bytes(email)))
     with OutputFolder(plan.folder, [plan.workbook] if plan.workbook else [], "mail --dry-run") as folder:
         folder.claim_all(name for name, _ in drafts)
