@@ -430,7 +430,7 @@ def create_app(settings: Settings) -> Starlette:
             return _error("只能下载本次所选工作簿所在文件夹中的文件（不含其中的子文件夹）和它的成果文件夹中的文件。", 403)
         if not target.is_file():
             return _error(f"找不到文件：{target}", 404)
-        return FileResponse(target, filename=target.name)
+        return FileResponse(target.resolve(), filename=target.name)     # the file that was checked
 
     routes = [
         Route("/", page, methods=["GET"]),
