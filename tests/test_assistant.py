@@ -484,3 +484,20 @@ def test_the_tally_by_voice_step_is_marked_optional_and_the_marks_are_explained_
     assert "“（唱票时用）”：只在唱票计票" in script and "：这一步会修改工作簿（修改前自动备份）" in script
     status, page = request(app, "GET", "/")
     assert "标“改”的步骤会修改工作簿" in page and "（唱票时用）" in page
+
+
+def test_mail_preview_says_the_papers_are_out_of_date_and_offers_no_send(app, book):
+    """CLERK #1: after the notices were made, a changed 点评 makes them stale; the preview
+    says so and how to make them anew, with no confirm button (it used to say “没有需要发送的邮件”)."""
+    import openpyxl
+
+    from workbook import schema as S
+
+    assert run_step(app, "notices", book, {"reviewed": True, "pdf": False})["result"]["status"] == "done"
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook[S.SHEET_COMMENTS]
+    sheet.cell(row=2, column=4).value = str(sheet.cell(row=2, column=4).value or "") + "另有一个问题。"
+    workbook.save(book)
+    result = run_step(app, "mail_preview", book)["result"]
+    assert result["status"] == "problems" and result["confirm"] is None
+    assert "不是最新的，未发送任何邮件" in result["messages"][0] and "生成通知" in result["messages"][1]
