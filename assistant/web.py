@@ -269,6 +269,15 @@ def allowed_path(picked, target: Path) -> bool:
     return False
 
 
+def plain_params(params: Any) -> bool:
+    """What the page sends a step: texts, yes/no, texts lists (a number or an object is refused
+    before the step runs, never an internal error inside it)."""
+    def plain(value: Any) -> bool:
+        return value is None or isinstance(value, (str, bool))
+    return isinstance(params, dict) and all(
+        plain(v) or isinstance(v, list) and all(isinstance(x, str) for x in v) for v in params.values())
+
+
 def open_with_system(target: Path) -> None:
     if sys.platform == "win32":
         os.startfile(str(target))  # type: ignore[attr-defined]
@@ -399,7 +408,10 @@ def create_app(settings: Settings) -> Starlette:
         if STEPS.STEPS[step][2] and others:
             return _error(f"“{path.name}”正在 WPS 或 LibreOffice 中打开（发现锁文件 {others[0].name}），"
                           "请先保存并关闭该文件再试，工作簿未做任何改动。", 423)
-        job, running = jobs.start(step, path, data.get("params") or {})
+        params = data.get("params") or {}
+        if not plain_params(params):
+            return _error("步骤的参数格式不对（应为文字、是/否或文字列表），未做任何操作。")
+        job, running = jobs.start(step, path, params)
         if job is None:
             return _error(f"这个工作簿正在进行“{STEPS.STEPS[running.step][0]}”，请等它完成后再点。", 409)
         return JSONResponse(job.as_json(), status_code=202)

@@ -501,3 +501,14 @@ def test_mail_preview_says_the_papers_are_out_of_date_and_offers_no_send(app, bo
     result = run_step(app, "mail_preview", book)["result"]
     assert result["status"] == "problems" and result["confirm"] is None
     assert "不是最新的，未发送任何邮件" in result["messages"][0] and "生成通知" in result["messages"][1]
+
+
+@pytest.mark.parametrize("params", [{"files": "abc", "folder": 123}, {"folder": {"a": 1}}, ["x"], "x",
+                                    {"files": [1, 2]}])
+def test_parameters_of_the_wrong_type_are_refused_before_any_step_runs(app, book, params):
+    """HOSTILE F2 addendum: {"files":"abc","folder":123} gave 内部错误：AttributeError."""
+    pick(app, book)
+    before = digest(book)
+    status, answer = request(app, "POST", "/api/run/ledger_merge", {"path": str(book), "params": params})
+    assert status == 400 and "参数格式不对" in answer["messages"][0]
+    assert not app.app.app.state.jobs.jobs and digest(book) == before
