@@ -370,8 +370,30 @@ def _date(text: str | None) -> _dt.date | None:
         raise UsageError(f"日期应写成 2024-01-25 这样的格式：{text}") from None
 
 
+def review_flags(review: Report) -> int:
+    """How many lines of the pre-issue review need the clerk's eye (rows not ✓, doubts on all papers)."""
+    flagged = 0
+    for table in review.tables:
+        if table.key == "review":
+            flagged += sum(row[-1] != "✓" for row in table.rows)
+        elif table.key == "doubts":
+            flagged += len(table.rows)
+    return flagged
+
+
 def notices(path: Path, params: dict, say: Say) -> Report:
+    """Issue the papers. When the pre-issue review lists doubts, only after the clerk said
+    "我已逐行核对" (`reviewed: true`): the server checks it, not only the page."""
     report = Report("notices")
+    if params.get("reviewed") is not True:
+        review = notices_review(path, params, say)
+        flagged = review_flags(review) if review.status == "done" else 0
+        if flagged:
+            report.status = "problems"
+            report.say(f"未生成通知，未写出任何文件：印发前核对清单中有 {flagged} 处需要核对。"
+                       "请先点“生成通知”查看印发前核对清单，逐行核对后勾选“我已逐行核对”，再点“核对无误，生成通知”。")
+            report.tables = review.tables
+            return report
     run = api.run_notices(path, issue_date=_date(params.get("date")), secret_mark=params.get("mark") or "",
                           copy_numbers=bool(params.get("copy_numbers")), cc=params.get("cc") or "",
                           pdf=params.get("pdf", True) is not False, progress=say)
@@ -671,3 +693,6 @@ for _step, _tag in {"check": "check", "prepare": "prepare", "prepare_totals": "p
 # the buttons of the year, in order (the *_send / notices steps follow a confirmation)
 YEAR = ["prepare", "prepare_totals", "forms", "check", "tally", "import_comments", "rectify", "notices_review", "ledger_split",
         "ledger_merge", "progress", "mail_preview", "carry"]
+
+# steps of the year that only some meetings need, and when (the page shows it beside the button)
+WHEN = {"prepare_totals": "唱票时用"}

@@ -175,8 +175,12 @@ class Jobs:
 
 # --- recent workbooks -------------------------------------------------------------------------------
 def default_state_file() -> Path:
+    """The recent list: under SHUPING_HOME when set (as the send log), else the user's config
+    folder. It is only a convenience for the page: it grants no access to anything."""
     if os.environ.get("SHUPING_ASSISTANT_STATE"):
         return Path(os.environ["SHUPING_ASSISTANT_STATE"])
+    if os.environ.get("SHUPING_HOME"):
+        return Path(os.environ["SHUPING_HOME"]) / "assistant.json"
     if sys.platform == "win32":
         base = Path(os.environ.get("APPDATA") or Path.home())
     else:
@@ -184,15 +188,21 @@ def default_state_file() -> Path:
     return base / "shuping" / "assistant.json"
 
 
+def is_workbook_name(path: str | Path) -> bool:
+    return str(path).lower().endswith(".xlsx")
+
+
 def read_recent(state: Path) -> list[str]:
     try:
         data = json.loads(state.read_text(encoding="utf-8"))
-        return [p for p in data.get("recent", []) if isinstance(p, str)]
+        return [p for p in data.get("recent", []) if isinstance(p, str) and is_workbook_name(p)]
     except (OSError, ValueError, AttributeError):
         return []
 
 
 def remember(state: Path, workbook: Path) -> list[str]:
+    if not is_workbook_name(workbook):           # only workbooks, never a folder or another file
+        return read_recent(state)
     recent = [str(workbook)] + [p for p in read_recent(state) if p != str(workbook)]
     recent = recent[:10]
     try:
@@ -235,14 +245,37 @@ def workbook_info(path: Path) -> dict[str, Any]:
     return info
 
 
-def allowed_path(settings: Settings, target: Path) -> bool:
-    """Open and download only inside the folder of a workbook the clerk picked."""
-    target = target.resolve()
-    for workbook in read_recent(settings.state_file) if settings.state_file else []:
-        folder = Path(workbook).resolve().parent
-        if target == folder or folder in target.parents:
+def allowed_path(picked, target: Path) -> bool:
+    """Open and download only what belongs to a workbook picked in this session (`picked`):
+    its folder itself (to open it), the files directly in that folder (not its subfolders,
+    not hidden files), and its output folder `<stem>_成果/` with everything below it.
+    Never the folders of workbooks remembered from earlier sessions."""
+    try:
+        target = target.resolve()
+    except (OSError, RuntimeError):
+        return False
+    for workbook in picked:
+        folder = workbook.parent
+        if target == folder:
             return True
+        if target.parent == folder and target.is_file() and not target.name.startswith((".", "~$")):
+            return True
+        output = STEPS.api.output_dir(workbook)
+        if output.is_symlink() or not output.is_dir():
+            continue
+        if target == output or output in target.parents:
+            if not any(part.startswith(".") for part in target.relative_to(output).parts):
+                return True
     return False
+
+
+def plain_params(params: Any) -> bool:
+    """What the page sends a step: texts, yes/no, texts lists (a number or an object is refused
+    before the step runs, never an internal error inside it)."""
+    def plain(value: Any) -> bool:
+        return value is None or isinstance(value, (str, bool))
+    return isinstance(params, dict) and all(
+        plain(v) or isinstance(v, list) and all(isinstance(x, str) for x in v) for v in params.values())
 
 
 def open_with_system(target: Path) -> None:
@@ -256,6 +289,7 @@ def open_with_system(target: Path) -> None:
 
 def create_app(settings: Settings) -> Starlette:
     jobs = Jobs()
+    picked: set[Path] = set()        # the workbooks the clerk picked or made in this session (resolved)
     if settings.state_file is None:
         settings.state_file = default_state_file()
 
@@ -279,7 +313,8 @@ def create_app(settings: Settings) -> Starlette:
 
     async def steps_list(request: Request) -> Response:
         return JSONResponse({"year": [{"step": s, "label": STEPS.STEPS[s][0], "help": STEPS.STEPS[s][1],
-                                       "edits": STEPS.STEPS[s][2]} for s in STEPS.YEAR]})
+                                       "edits": STEPS.STEPS[s][2], "when": STEPS.WHEN.get(s, "")}
+                                      for s in STEPS.YEAR]})
 
     async def recent(request: Request) -> Response:
         return JSONResponse({"recent": [workbook_info(Path(p)) for p in read_recent(settings.state_file)]})
@@ -297,7 +332,8 @@ def create_app(settings: Settings) -> Starlette:
             return _error("请先选择工作簿。")
         path = path.resolve()
         found = workbook_info(path)
-        if found["exists"] and path.suffix.lower() == ".xlsx":
+        if path.is_file() and is_workbook_name(path):       # a regular .xlsx file, links followed
+            picked.add(path)
             remember(settings.state_file, path)
         return JSONResponse(found)
 
@@ -309,10 +345,18 @@ def create_app(settings: Settings) -> Starlette:
         if not raw:
             return _error("请填写新工作簿的文件名（以 .xlsx 结尾）。")
         path = Path(raw).expanduser().resolve()
+        if not is_workbook_name(path):
+            return _error(f"新工作簿的文件名应以 .xlsx 结尾：{path.name}")
+        if not path.parent.is_dir():
+            return _error(f"找不到文件夹：{path.parent}。请填写已有文件夹中的新文件名。")
+        if path.exists() or path.is_symlink():
+            return _error(f"“{path}”已存在，为免覆盖已录入的内容，未做任何改动。要使用它，请在上面“打开”。")
         try:
             written = STEPS.api.new_workbook(path, demo=bool(data.get("demo")))
         except ShupingError as exc:
             return _error(f"错误：{exc}".replace("（确需覆盖请加 --force）", ""))
+        written = Path(written).resolve()
+        picked.add(written)
         remember(settings.state_file, written)
         return JSONResponse({**workbook_info(written), "messages": [f"已生成：{written}"]})
 
@@ -355,13 +399,19 @@ def create_app(settings: Settings) -> Starlette:
         if not raw:
             return _error("请先选择工作簿。")
         path = Path(raw).expanduser().resolve()
+        if path not in picked:
+            return _error(f"只能对本次在页面上选中（或新建）的工作簿运行步骤：{path.name} 未选中，未做任何操作。"
+                          "请先在“选择本次会议的工作簿”中打开它。", 403)
         if not path.is_file():
             return _error(f"找不到工作簿：{path}", 404)
         others = [lock for lock in lock_files(path) if not lock.name.startswith("~$")]   # ~$: the core refuses
         if STEPS.STEPS[step][2] and others:
             return _error(f"“{path.name}”正在 WPS 或 LibreOffice 中打开（发现锁文件 {others[0].name}），"
                           "请先保存并关闭该文件再试，工作簿未做任何改动。", 423)
-        job, running = jobs.start(step, path, data.get("params") or {})
+        params = data.get("params") or {}
+        if not plain_params(params):
+            return _error("步骤的参数格式不对（应为文字、是/否或文字列表），未做任何操作。")
+        job, running = jobs.start(step, path, params)
         if job is None:
             return _error(f"这个工作簿正在进行“{STEPS.STEPS[running.step][0]}”，请等它完成后再点。", 409)
         return JSONResponse(job.as_json(), status_code=202)
@@ -375,10 +425,10 @@ def create_app(settings: Settings) -> Starlette:
     async def open_path(request: Request) -> Response:
         data = await body(request)
         target = Path(str(data.get("path") or "")).expanduser()
+        if not allowed_path(picked, target):         # first: never says whether a file elsewhere exists
+            return _error("只能打开本次所选工作簿所在文件夹中的文件（不含其中的子文件夹）和它的成果文件夹。", 403)
         if not target.exists():
             return _error(f"找不到：{target}", 404)
-        if not allowed_path(settings, target):
-            return _error("只能打开所选工作簿所在文件夹中的文件。", 403)
         if settings.open_files:
             try:
                 open_with_system(target)
@@ -388,11 +438,11 @@ def create_app(settings: Settings) -> Starlette:
 
     async def download(request: Request) -> Response:
         target = Path(request.query_params.get("path", "")).expanduser()
+        if not allowed_path(picked, target):
+            return _error("只能下载本次所选工作簿所在文件夹中的文件（不含其中的子文件夹）和它的成果文件夹中的文件。", 403)
         if not target.is_file():
             return _error(f"找不到文件：{target}", 404)
-        if not allowed_path(settings, target):
-            return _error("只能下载所选工作簿所在文件夹中的文件。", 403)
-        return FileResponse(target, filename=target.name)
+        return FileResponse(target.resolve(), filename=target.name)     # the file that was checked
 
     routes = [
         Route("/", page, methods=["GET"]),
@@ -410,5 +460,6 @@ def create_app(settings: Settings) -> Starlette:
     ]
     app = Starlette(routes=routes)
     app.state.jobs = jobs
+    app.state.picked = picked
     app.state.settings = settings
     return Guard(app, settings)

@@ -70,7 +70,16 @@ def wait(running, job_id):
     raise AssertionError("the step did not finish")
 
 
-def run_step(running, step, path, params=None):
+def pick(running, path):
+    """What the clerk does on the page before any step: pick the workbook (this session only)."""
+    status, info = request(running, "POST", "/api/workbook", {"path": str(path)})
+    assert status == 200, info
+    return info
+
+
+def run_step(running, step, path, params=None, picked=True):
+    if picked:
+        pick(running, path)
     status, job = request(running, "POST", f"/api/run/{step}", {"path": str(path), "params": params or {}})
     assert status == 202, job
     return wait(running, job["id"])
@@ -135,6 +144,7 @@ def test_a_foreign_origin_is_refused_even_with_the_token(app, book):
     assert status == 403
     time.sleep(0.3)
     assert digest(book) == before and no_backup(book)
+    pick(app, book)
     status, job = request(app, "POST", "/api/run/check", {"path": str(book)}, origin=f"http://127.0.0.1:{app.port}")
     assert status == 202
 
@@ -229,6 +239,7 @@ def test_check_and_tally_through_json_match_the_command_line(app, book):
 
 
 def test_one_step_at_a_time_per_workbook(app, book):
+    pick(app, book)
     status, first = request(app, "POST", "/api/run/tally", {"path": str(book)})
     status2, second = request(app, "POST", "/api/run/check", {"path": str(book)})
     assert status == 202
@@ -335,8 +346,169 @@ def test_a_workbook_open_in_libreoffice_or_wps_on_linux_is_not_edited(app, book,
     before = digest(book)
     status, info = request(app, "GET", f"/api/workbook?path={quote(str(book))}")
     assert info["open_elsewhere"]
+    pick(app, book)
     status, answer = request(app, "POST", "/api/run/rectify", {"path": str(book)})
     assert status == 423 and "请先保存并关闭" in answer["messages"][0]
     assert digest(book) == before and no_backup(book)
     status, _ = request(app, "POST", "/api/run/check", {"path": str(book)})
     assert status == 202                      # reading is fine
+
+
+# --- what this session may touch: only the workbooks the clerk picked on the page ----------------------
+def status_of_download(app, path):
+    return request(app, "GET", f"/api/file?path={quote(str(path))}")[0]
+
+
+def test_download_and_open_only_the_picked_workbooks_folder_files_and_its_output_folder(app, book, tmp_path):
+    folder = book.parent
+    (folder / "说明.txt").write_text("会议说明")
+    (folder / ".私密").write_text("x")
+    (folder / "子文件夹").mkdir()
+    (folder / "子文件夹" / "key.txt").write_text("TOP SECRET")
+    elsewhere = tmp_path / "别处"
+    elsewhere.mkdir()
+    (elsewhere / "a.txt").write_text("x")
+    (elsewhere / "旧会议.xlsx").write_bytes(book.read_bytes())
+    (folder / "链接.txt").symlink_to(elsewhere / "a.txt")
+    # a workbook remembered from an earlier session grants nothing now
+    app.settings.state_file.write_text(json.dumps({"recent": [str(elsewhere / "旧会议.xlsx")]}), encoding="utf-8")
+    assert status_of_download(app, book) == 403                 # nothing picked yet in this session
+    assert status_of_download(app, elsewhere / "a.txt") == 403
+    pick(app, book)
+    assert status_of_download(app, book) == 200
+    assert status_of_download(app, folder / "说明.txt") == 200
+    for refused in (folder / "子文件夹" / "key.txt", folder / ".私密", folder / "链接.txt",
+                    elsewhere / "a.txt", elsewhere / "旧会议.xlsx", tmp_path / "state.json"):
+        assert status_of_download(app, refused) == 403, refused
+        status, answer = request(app, "POST", "/api/open", {"path": str(refused)})
+        assert status == 403 and "只能打开本次所选工作簿" in answer["messages"][0], refused
+    status, answer = request(app, "POST", "/api/open", {"path": str(folder / "子文件夹")})
+    assert status == 403
+    status, _ = request(app, "POST", "/api/open", {"path": str(folder)})        # “打开所在文件夹”
+    assert status == 200
+    # the output folder <stem>_成果/ and everything below it
+    job = run_step(app, "tally", book)
+    output = folder / "2024述职评议_成果"
+    written = [Path(f["path"]) for f in job["result"]["files"] if Path(f["path"]).is_file()]
+    assert written and all(output in p.parents for p in written)
+    assert all(status_of_download(app, p) == 200 for p in written)
+    status, _ = request(app, "POST", "/api/open", {"path": str(written[0].parent)})
+    assert status == 200
+
+
+def test_new_or_pick_cannot_widen_what_may_be_downloaded(app, book, tmp_path):
+    """HOSTILE F2: POST /api/new {secretdir/zz.xlsx} made secretdir/sub/key.txt downloadable."""
+    secret = tmp_path / "secretdir"
+    (secret / "sub").mkdir(parents=True)
+    (secret / "sub" / "key.txt").write_text("TOP SECRET")
+    (secret / "top.txt").write_text("x")
+    key = secret / "sub" / "key.txt"
+    # picking a folder or a file that is not a workbook picks nothing
+    for path in (secret, secret / "top.txt", tmp_path / "无此文件.xlsx"):
+        request(app, "POST", "/api/workbook", {"path": str(path)})
+        assert status_of_download(app, secret / "top.txt") == 403, path
+    # a new workbook must be a new .xlsx file in a folder that exists
+    for path, said in ((secret, ".xlsx"), (secret / "zz.txt", ".xlsx"), (secret / "无此文件夹" / "zz.xlsx", "找不到文件夹"),
+                       (book, "已存在")):
+        before = digest(book)
+        status, answer = request(app, "POST", "/api/new", {"path": str(path)})
+        assert status == 400 and said in answer["messages"][0], (path, answer)
+        assert digest(book) == before
+    assert not (secret / "无此文件夹").exists()
+    assert status_of_download(app, secret / "top.txt") == 403
+    # a new workbook made on the page is picked: its folder's own files, never its subfolders
+    status, answer = request(app, "POST", "/api/new", {"path": str(secret / "zz.xlsx")})
+    assert status == 200 and (secret / "zz.xlsx").is_file()
+    assert status_of_download(app, key) == 403
+    assert status_of_download(app, secret / "top.txt") == 200
+    # the recent list holds workbooks only
+    recent = json.loads(app.settings.state_file.read_text(encoding="utf-8"))["recent"]
+    assert recent == [str((secret / "zz.xlsx").resolve())]
+
+
+def test_steps_run_only_on_a_workbook_picked_in_this_session(app, book, tmp_path):
+    other = new_workbook(tmp_path / "别处" / "w.xlsx", demo=True)
+    app.settings.state_file.write_text(json.dumps({"recent": [str(other)]}), encoding="utf-8")   # an earlier session
+    pick(app, book)
+    before = digest(other)
+    for step in ("tally", "rectify", "prepare", "notices"):
+        status, answer = request(app, "POST", f"/api/run/{step}", {"path": str(other)})
+        assert status == 403 and "只能对本次在页面上选中" in answer["messages"][0], step
+    time.sleep(0.3)
+    assert not app.app.app.state.jobs.jobs                      # nothing started
+    assert digest(other) == before and no_backup(other)
+    assert not (other.parent / "w_成果").exists()
+    assert run_step(app, "check", book)["state"] == "done"      # the picked one runs
+
+
+def test_notices_are_refused_by_the_server_without_the_review_confirmation(app, book):
+    """The demo's pre-issue review lists doubts (no 整改清单 rows yet): the notices step itself
+    refuses until the clerk said “我已逐行核对” (the page sends reviewed: true), not only the page."""
+    output = book.parent / "2024述职评议_成果"
+    review = run_step(app, "notices_review", book)["result"]
+    assert any(row[-1] != "✓" for row in next(t for t in review["tables"] if t["key"] == "review")["rows"])
+    for params in ({}, {"reviewed": False}, {"reviewed": "yes"}, {"confirmed": True}):
+        job = run_step(app, "notices", book, params)
+        assert job["result"]["status"] == "problems", params
+        assert "勾选“我已逐行核对”" in job["result"]["messages"][0]
+        assert not list(output.rglob("*.docx")), params
+    job = run_step(app, "notices", book, {"reviewed": True, "pdf": False})
+    assert job["result"]["status"] == "done", job["result"]["messages"]
+    assert list(output.rglob("*.docx"))
+
+
+def test_the_recent_list_lives_under_shuping_home_and_holds_only_workbooks(tmp_path, monkeypatch, book):
+    from assistant import web
+
+    monkeypatch.delenv("SHUPING_ASSISTANT_STATE", raising=False)
+    monkeypatch.setenv("SHUPING_HOME", str(tmp_path / "家"))
+    assert web.default_state_file() == tmp_path / "家" / "assistant.json"
+    running = server.start(open_files=False)                    # no state file given: the default
+    try:
+        pick(running, book)
+        state = tmp_path / "家" / "assistant.json"
+        assert json.loads(state.read_text(encoding="utf-8"))["recent"] == [str(book.resolve())]
+        state.write_text(json.dumps({"recent": ["/", str(tmp_path), str(book)]}), encoding="utf-8")   # tampered
+        status, answer = request(running, "GET", "/api/recent")
+        assert [w["path"] for w in answer["recent"]] == [str(book)]
+    finally:
+        running.stop()
+    assert web.remember(tmp_path / "s.json", tmp_path) == [] and not (tmp_path / "s.json").exists()
+
+
+def test_the_tally_by_voice_step_is_marked_optional_and_the_marks_are_explained_on_the_page(app):
+    status, answer = request(app, "GET", "/api/steps")
+    when = {s["step"]: s["when"] for s in answer["year"]}
+    assert when["prepare_totals"] == "唱票时用" and not any(w for s, w in when.items() if s != "prepare_totals")
+    status, script = request(app, "GET", "/static/app.js")
+    assert "“（唱票时用）”：只在唱票计票" in script and "：这一步会修改工作簿（修改前自动备份）" in script
+    status, page = request(app, "GET", "/")
+    assert "标“改”的步骤会修改工作簿" in page and "（唱票时用）" in page
+
+
+def test_mail_preview_says_the_papers_are_out_of_date_and_offers_no_send(app, book):
+    """CLERK #1: after the notices were made, a changed 点评 makes them stale; the preview
+    says so and how to make them anew, with no confirm button (it used to say “没有需要发送的邮件”)."""
+    import openpyxl
+
+    from workbook import schema as S
+
+    assert run_step(app, "notices", book, {"reviewed": True, "pdf": False})["result"]["status"] == "done"
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook[S.SHEET_COMMENTS]
+    sheet.cell(row=2, column=4).value = str(sheet.cell(row=2, column=4).value or "") + "另有一个问题。"
+    workbook.save(book)
+    result = run_step(app, "mail_preview", book)["result"]
+    assert result["status"] == "problems" and result["confirm"] is None
+    assert "不是最新的，未发送任何邮件" in result["messages"][0] and "生成通知" in result["messages"][1]
+
+
+@pytest.mark.parametrize("params", [{"files": "abc", "folder": 123}, {"folder": {"a": 1}}, ["x"], "x",
+                                    {"files": [1, 2]}])
+def test_parameters_of_the_wrong_type_are_refused_before_any_step_runs(app, book, params):
+    """HOSTILE F2 addendum: {"files":"abc","folder":123} gave 内部错误：AttributeError."""
+    pick(app, book)
+    before = digest(book)
+    status, answer = request(app, "POST", "/api/run/ledger_merge", {"path": str(book), "params": params})
+    assert status == 400 and "参数格式不对" in answer["messages"][0]
+    assert not app.app.app.state.jobs.jobs and digest(book) == before

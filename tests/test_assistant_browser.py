@@ -162,8 +162,10 @@ def test_a_whole_meeting_is_run_from_the_page(browser, app, smtp, tmp_path):
     page.wait(lambda: page.find("#meeting").is_displayed())
     page.wait(lambda: "2024述职评议.xlsx" in page.text("#card"))
     assert [b.text.split("\n")[1] for b in page.all("button.step")] == [
-        "生成评议票", "生成计票录入表", "打印评议表", "检查数据", "计票汇总", "导入点评", "生成整改清单", "生成通知",
+        "生成评议票", "生成计票录入表（唱票时用）", "打印评议表", "检查数据", "计票汇总", "导入点评", "生成整改清单", "生成通知",
         "整改台账 分发", "整改台账 回收", "整改进度", "发送邮件", "结转"]
+    legend = page.text("#legend")                # the marks are explained in the page, not only on hover
+    assert "改：这一步会修改工作簿" in legend and "唱票时用" in legend
 
     # the header of 评议票 is already laid out; the paper forms to print
     assert page.step("prepare") == "done"

@@ -132,6 +132,8 @@ async function refreshCard() {
   $("#current").textContent = current.name;
 }
 
+const HELP = "按从上到下的顺序，就是一年中各步的先后；标“（唱票时用）”的一步只在唱票计票时需要。标“改”的步骤会修改工作簿，修改前自动备份。";
+
 function showMeeting() {
   $("#picker").hidden = true;
   $("#meeting").hidden = false;
@@ -139,12 +141,16 @@ function showMeeting() {
   const nav = $("#steps");
   nav.replaceChildren();
   steps.forEach((s, k) => {
-    nav.append(el("button", {class: "step", dataset: {step: s.step}, title: s.help, onclick: () => chooseStep(s)},
-      el("span", {class: "num"}, String(k + 1)), el("span", {class: "label"}, s.label),
+    nav.append(el("button", {class: "step" + (s.when ? " optional" : ""), dataset: {step: s.step}, title: s.help, onclick: () => chooseStep(s)},
+      el("span", {class: "num"}, String(k + 1)), el("span", {class: "label"}, s.label + (s.when ? "（" + s.when + "）" : "")),
       s.edits ? el("span", {class: "edits", title: "会修改工作簿（先自动备份）"}, "改") : ""));
   });
+  // what the marks on the buttons mean, said on the page (not only on hover)
+  nav.append(el("p", {id: "legend", class: "hint legend"},
+    el("span", {class: "edits"}, "改"), "：这一步会修改工作簿（修改前自动备份）；没有这个标记的步骤不修改工作簿。",
+    el("br"), "“（唱票时用）”：只在唱票计票（只录入各类别的汇总票数）时需要；逐张录入评议票时跳过这一步。"));
   $("#panel-title").textContent = "请在左侧点一个步骤";
-  $("#panel-help").textContent = "按从上到下的顺序，就是一年中各步的先后。";
+  $("#panel-help").textContent = HELP;
   $("#form").replaceChildren();
   $("#result").replaceChildren();
   refreshCard();
@@ -291,7 +297,8 @@ function confirmBox(r) {
         field("抄送（可不填）", el("input", {id: "cc-input", type: "text"}))),
       el("label", {class: "check"}, el("input", {id: "confirm-check", type: "checkbox"}), " 我已逐行核对上面的印发清单"),
       el("button", {id: "confirm-btn", class: "primary", disabled: true, onclick: () =>
-        run("notices", {date: $("#date-input").value, mark: $("#mark-input").value, cc: $("#cc-input").value})}, c.label),
+        run("notices", {date: $("#date-input").value, mark: $("#mark-input").value, cc: $("#cc-input").value,
+                        reviewed: $("#confirm-check").checked})}, c.label),
       wireCheck());
   }
   if (c.action === "mail_send") {
