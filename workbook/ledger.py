@@ -27,6 +27,8 @@ SHEET_MERGE_LOG = "台账合并记录"     # hidden: the values the tool itself 
 MERGE_LOG_HEADER = ("问题编号", "字段", "值", "来源文件", "合并时间")
 UNIT_COLUMNS = ("问题编号", "方面", "问题描述", "整改时限", *S.RECT_UNIT_FIELDS)
 UNIT_STATUSES = (S.RECT_NOT_STARTED, S.RECT_IN_PROGRESS, S.RECT_DONE)
+# how far a problem has got: a returned status below the current one is a step back
+STATUS_RANK = {S.RECT_NOT_STARTED: 0, S.RECT_IN_PROGRESS: 1, S.RECT_DONE: 2, S.RECT_CLOSED: 3}
 
 
 def unit_rows(book: Book, reporter_id: str) -> list[RectificationRow]:
@@ -59,6 +61,7 @@ class ReturnedRow:
     file: str
     row: int                        # 1-based row in the returned file
     organization: str = ""          # 党组织 as the file's 说明 sheet says
+    formulas: tuple[str, ...] = ()  # fields holding a formula with no computed value (read as blank)
 
 
 @dataclass(frozen=True)
@@ -79,9 +82,15 @@ class MergePlan:
     ignored: list[str] = field(default_factory=list)                     # edits outside the unit's fields
     log: list[tuple[str, str, Any, str]] = field(default_factory=list)   # (问题编号, 字段, 值, 文件) merged
 
+    remembered: dict[tuple[str, str], Any] = field(default_factory=dict)  # last_merged, as planned against
+
     @property
     def changes(self) -> bool:
-        return bool(self.updates or self.log)
+        """A cell to update, or a value to remember that the merge record does not hold yet
+        (a merge of the same file again changes nothing, and writes nothing)."""
+        return bool(self.updates) or any(
+            comparable(self.remembered.get((pid, name))) != comparable(value)
+            for pid, name, value, _ in self.log)
 
 
 def _shown(value: Any) -> str:
@@ -153,7 +162,7 @@ def plan_merge(book: Book, returned: Sequence[ReturnedRow], last_merged: dict[tu
                today: _dt.date | None = None) -> MergePlan:
     """What the units sent back, decided value by value. Values are compared normalised
     (comparable) but written exactly as the unit typed them."""
-    plan = MergePlan()
+    plan = MergePlan(remembered=dict(last_merged))
     today = today or _dt.date.today()
     by_id = {row.problem_id: row for row in book.rectifications if row.problem_id}
     accepted: list[tuple[ReturnedRow, RectificationRow]] = []
@@ -181,6 +190,9 @@ def plan_merge(book: Book, returned: Sequence[ReturnedRow], last_merged: dict[tu
     done: set[tuple[str, str]] = set()
     for item, mine in accepted:
         where = f"{item.file} 第{item.row}行"
+        for name in item.formulas:
+            plan.refused.append(f"{where}：{item.problem_id} 的“{name}”单位填写的是公式，文件中没有它的计算结果，"
+                                "未采纳；请单位改为直接填写文字")
         for name in ("方面", "整改时限"):
             if name in item.values and comparable(item.values[name]) != comparable(field_value(mine, name)):
                 plan.ignored.append(f"{where}：单位改动了“{name}”，这一栏由组织部掌握，未采纳")
@@ -223,6 +235,12 @@ def plan_merge(book: Book, returned: Sequence[ReturnedRow], last_merged: dict[tu
             untouched = last is not None and comparable(last) == current
             # before any record existed, rectify's own starting status is no clerk's word
             default = last is None and name == "整改状态" and current == S.RECT_NOT_STARTED
+            if (name == "整改状态" and current in STATUS_RANK and new in STATUS_RANK
+                    and STATUS_RANK[new] < STATUS_RANK[current]):
+                plan.conflicts.append(Conflict(item.problem_id, name, _shown(field_value(mine, name)), _shown(typed),
+                                               item.file, f"整改状态会从“{current}”退回到“{new}”（可能是较早的或未填写的台账），"
+                                               "未采纳；如确需退回请核实后手工修改"))
+                continue
             if current is None or untouched or default:
                 plan.updates[(mine.source.row, name)] = typed
                 plan.log.append((item.problem_id, name, typed, item.file))

@@ -190,9 +190,29 @@ def validate(book: Book, extra: Iterable[Callable[[Book], list[Issue]]] = ()) ->
     return issues
 
 
+# The settings the count reads: a formula there with no computed value in the file (saved
+# by a program that does not calculate, e.g. openpyxl) would read as blank (equal weights,
+# no cap…), so it is an error at its cell; a formula with its computed value reads as that value.
+FORMULA_SETTINGS_SHEETS = (S.SHEET_CATEGORIES, S.SHEET_ITEMS, S.SHEET_RULES, S.SHEET_PARAMS,
+                           S.SHEET_MEETING, S.SHEET_REPORTERS)
+FORMULA_NO_VALUE_MESSAGE = ("此单元格是公式，但文件中没有它的计算结果（可能被其他程序保存过）："
+                            "请在 Excel 中打开并保存一次，或改为直接填写数值")
+
+
+def check_uncached_formulas(source) -> list[Issue]:
+    issues = []
+    names = set(source.sheet_names)
+    for sheet in FORMULA_SETTINGS_SHEETS:
+        if sheet not in names:
+            continue
+        for row, col in sorted(getattr(source.facts(sheet), "uncached", ())):
+            issues.append(error("FORMULA_NO_VALUE", Source(sheet, row, col), FORMULA_NO_VALUE_MESSAGE))
+    return issues
+
+
 def load_source(source, path: str = "") -> tuple[Book, list[Issue]]:
     book, issues = parse_book(source, path)
-    return book, sorted_issues([*issues, *validate(book)])
+    return book, sorted_issues([*issues, *validate(book), *check_uncached_formulas(source)])
 
 
 __all__ = ["VALIDATORS", "validate", "load_source"]

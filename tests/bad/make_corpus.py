@@ -398,7 +398,8 @@ def cases() -> list[Case]:
              _edit(_both(_set("述职人", 1, 2, "=HYPERLINK(\"x\")"), _set(b, 0, 3, "01 =HYPERLINK(\"x\")"))),
              {**FINE, "verify": 1}),
         # --- files that are fine but awkward ----------------------------------------------------
-        Case("read_only_file", "文件是只读的（读取不受影响）", _read_only, FINE),
+        Case("read_only_file", "文件是只读的（读取不受影响，修改被拒绝，也在 root 下）", _read_only,
+             {**FINE, **dict.fromkeys(EDITING, 1)}, messages={command: "文件是只读的" for command in EDITING}),
         Case("path_with_spaces", "路径和文件名含空格和中文", lambda folder: write_base(folder / "述职 评议 表 2024.xlsx"),
              FINE, file="述职 评议 表 2024.xlsx"),
         Case("lock_file", "文件正在 Excel 中打开（有锁文件）", _lock_file,

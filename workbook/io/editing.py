@@ -445,6 +445,15 @@ def _refuse_losses(path: Path, losses: dict[str, list[str]]) -> list[str]:
 
 
 def _refuse_unwritable(path: Path) -> None:
+    # The permission bits first: root (or CAP_DAC_OVERRIDE) can open a read-only file for
+    # writing, but the clerk's read-only flag is meant to freeze the workbook.
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise EditRefused(f"“{path.name}”无法写入：{exc.strerror or exc}。工作簿未做任何改动") from exc
+    if mode & 0o222 == 0:
+        raise EditRefused(f"“{path.name}”无法写入：文件是只读的。"
+                          "请取消只读属性后再试，工作簿未做任何改动")
     try:
         with open(path, "r+b"):
             pass
@@ -589,8 +598,12 @@ def write_backup(path: Path, data: bytes, when: _dt.datetime) -> Path:
     return atomic_write_bytes(free_backup_name(path, when), data, faults=False)
 
 
-def prune_backups(path: Path, keep: int = BACKUPS_KEPT) -> None:
+def prune_backups(path: Path, keep: int = BACKUPS_KEPT, made: Path | None = None) -> None:
+    """Keep the newest `keep` backups by the time in the name, and always `made` (the one
+    this edit has just written, whatever its name sorts as: the clock may have gone back)."""
     for old in backups_of(path)[:-keep] if keep > 0 else []:
+        if made is not None and old.name == made.name:
+            continue
         try:
             old.unlink()
         except OSError:
@@ -601,6 +614,21 @@ def prune_backups(path: Path, keep: int = BACKUPS_KEPT) -> None:
 def _formula_cells(snapshot: Snapshot) -> list[str]:
     return [cell_ref(sheet, *key) for sheet, values in snapshot.items()
             for key, value in values.items() if value is FORMULA]
+
+
+# The sheets whose values the count reads: openpyxl keeps a formula but not its computed
+# value, so after a save the formula would read as blank (equal weights, no cap…).
+SETTINGS_SHEETS = (S.SHEET_CATEGORIES, S.SHEET_ITEMS, S.SHEET_RULES, S.SHEET_PARAMS, S.SHEET_MEETING, S.SHEET_REPORTERS)
+
+
+def _refuse_settings_formulas(named: Path, before: Snapshot) -> None:
+    places = [cell_ref(sheet, *key) for sheet in SETTINGS_SHEETS
+              for key, value in sorted(before.get(sheet, {}).items()) if value is FORMULA]
+    if places:
+        shown = "、".join(places[:5]) + (f" 等 {len(places)} 处" if len(places) > 5 else "")
+        raise EditRefused(f"“{named.name}”的设置表中有公式（{shown}）：命令行保存后这些公式的计算结果会丢失，"
+                          "计票时将读成空白。为免算错，工作簿未做任何改动。请把这些公式改为直接填写的数值，"
+                          "或在 Excel 中用“述评”选项卡上的按钮完成此操作")
 
 
 class EditSession:
@@ -659,6 +687,7 @@ class EditSession:
         if edit is None:
             self.result = EditResult(self.named, changed=False)
             return self.result
+        _refuse_settings_formulas(self.named, before)
         _refuse_unwritable(path)
         survey = survey_workbook(io.BytesIO(original), self._sheet_parts)
         dropped = _refuse_losses(path, survey.losses)
@@ -694,7 +723,7 @@ class EditSession:
         except BaseException:
             backup.unlink(missing_ok=True)   # the original is untouched: its copy is clutter
             raise
-        prune_backups(path, keep_backups)
+        prune_backups(path, keep_backups, backup)
         self.result = EditResult(self.named, True, backup, edit.summary, dropped,
                                  self._notes(dropped, formulas, survey, stamp))
         return self.result

@@ -105,10 +105,14 @@ def read_unit_ledger(path: Path) -> tuple[str, list[ReturnedRow]]:
     positions = {name: header.index(name) for name in UNIT_COLUMNS if name in header}
     if "问题编号" not in positions:
         raise UnreadableWorkbook(f"“{path.name}”的整改台账缺少“问题编号”列")
+    # a formula with no computed value in the file reads as blank: listed, never taken silently
+    uncached = source.facts(SHEET_UNIT_LEDGER).uncached
     returned = []
     for index, row in enumerate(rows[1:], start=2):
         values = {name: row[col] if col < len(row) else None for name, col in positions.items()}
         problem_id = clean_text(values.get("问题编号"))
         if problem_id:
-            returned.append(ReturnedRow(problem_id, unit, values, path.name, index, organization))
+            formulas = tuple(name for name, col in positions.items()
+                             if name in S.RECT_UNIT_FIELDS and (index - 1, col) in uncached)
+            returned.append(ReturnedRow(problem_id, unit, values, path.name, index, organization, formulas))
     return unit, returned

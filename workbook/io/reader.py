@@ -46,6 +46,8 @@ _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _CELL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]+[0-9]+)\"[^>]*?(/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*?\bref=\"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)\"")
+_VALUE = re.compile(rb"<(?:\w+:)?v(?:\s*/>|>([^<]*)</(?:\w+:)?v>)")
+_TEXT_RESULT = re.compile(rb"\bt=\"str\"")
 _HYPERLINK = re.compile(rb"<(?:\w+:)?hyperlink\s[^>]*?\bref=\"([A-Z0-9:]+)\"")
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?\bref=\"([A-Z0-9:]+)\"")
 _HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"([0-9]+)\"[^>]*?\bhidden=\"(?:1|true)\"|"
@@ -61,6 +63,9 @@ class SheetFacts:
     """What the values alone do not show: formula cells, links, merges, hidden rows."""
 
     formulas: set[tuple[int, int]] = field(default_factory=set)
+    # formula cells with no computed value in the file (an <f> with no <v>, or an empty <v>
+    # that is not a text result): what a file saved by openpyxl holds until Excel saves it
+    uncached: set[tuple[int, int]] = field(default_factory=set)
     hyperlinks: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     hidden_rows: set[int] = field(default_factory=set)
@@ -425,7 +430,11 @@ def scan_sheet_xml(xml: bytes) -> SheetFacts:
         for match in _CELL.finditer(xml):
             body = match.group(3)
             if body and _FORMULA.search(body):
-                facts.formulas.add(cells.parse_a1(match.group(1).decode()))
+                key = cells.parse_a1(match.group(1).decode())
+                facts.formulas.add(key)
+                value = _VALUE.search(body)
+                if value is None or (not value.group(1) and not _TEXT_RESULT.search(match.group(0)[:match.start(3) - match.start(0)])):
+                    facts.uncached.add(key)
     if b"hyperlink" in xml:
         facts.hyperlinks = [cells.parse_range(m.group(1).decode()) for m in _HYPERLINK.finditer(xml)]
     if b"mergeCell" in xml:
