@@ -154,14 +154,27 @@ def parse_speech(text: str) -> list[SpeechBlock]:
             part = "problems"
         elif paragraph.startswith("希望"):
             part = "expectations"
-        elif part == "expectations" or (_AGENDA.search(paragraph) and len(paragraph) <= 80):
+        elif _AGENDA.search(paragraph) and len(paragraph) <= 80:
             part = ""  # the comment is over; what follows is the next agenda item
             continue
+        # a paragraph after the 希望 one ("希望……同志：" then 一要…/二要…) continues it, up to
+        # the next block or agenda item: never dropped
         if part == "achievements":
             paragraph = re.sub(r"^点评[：:]", "", paragraph).strip(_TRIM)
         previous = getattr(current, part)
         setattr(current, part, f"{previous}\n{paragraph}" if previous else paragraph)
     return blocks
+
+
+# Excel holds at most 32,767 characters in a cell: a longer part is refused, never cut.
+EXCEL_CELL_LIMIT = 32_767
+PART_LABELS = (("achievements", "主要成绩"), ("problems", "存在问题"), ("expectations", "希望要求"))
+
+
+def overlong_parts(texts: Sequence[str]) -> list[tuple[str, int]]:
+    """(label, length) of each of 主要成绩/存在问题/希望要求 longer than a cell holds."""
+    return [(label, len(text)) for (_, label), text in zip(PART_LABELS, texts)
+            if text and len(text) > EXCEL_CELL_LIMIT]
 
 
 # --- matching blocks to 述职人 ---------------------------------------------------------------------
