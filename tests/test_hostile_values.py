@@ -96,3 +96,98 @@ def test_a_filled_look_alike_of_a_sheet_commands_write_is_refused(tmp_path):
     done = run("rectify", path, code=1)
     assert path.read_bytes() == before
     assert "请删除空白的“点评”，再把“点评”改名为“点评”" in flat(done.output)
+
+
+# --- #7 (F3): rectify on an invalid 会议日期, then the date corrected ----------------------------
+def _meeting_with_problems(s, date="2024-02-30"):
+    s["会议信息"] += [["会议日期", date], ["整改期限（天）", 60]]      # 会议日期 in B4
+    s["点评"].append(["01", "综合", "扎实。", "存在的不足是：一是学习不够。二是台账不全。", "继续努力。", "书记"])
+
+
+def _rect(path):
+    sheet = openpyxl.load_workbook(path)["整改清单"]
+    return {r[0]: r[7] for r in sheet.iter_rows(min_row=2, values_only=True) if r[0]}
+
+
+def test_rectify_names_a_wrong_meeting_date_and_fills_its_blank_deadlines_once_corrected(tmp_path):
+    path = book_file(tmp_path, _meeting_with_problems)
+    done = run("rectify", path, code=0)
+    said = flat(done.output)
+    assert "会议日期有误" in said and "'会议信息'!B4" in said and "未填写" not in said
+    assert _rect(path) == {"01-1": None, "01-2": None}      # two problems, deadlines left blank
+    book = openpyxl.load_workbook(path)
+    book["会议信息"]["B4"].value = datetime.datetime(2024, 1, 18)   # the clerk corrects the date …
+    book["整改清单"]["H3"].value = "6月底前"                          # … and types 01-2's deadline
+    book.save(path)
+    done = run("rectify", path, code=0)
+    assert "补填整改时限1行" in flat(done.output)
+    # 2024-01-18 + 60 days: 13 days to 31 Jan, 29 in Feb (leap year) = 42, 18 more = 18 March
+    deadlines = _rect(path)
+    assert deadlines == {"01-1": datetime.datetime(2024, 3, 18), "01-2": "6月底前"}
+    before = path.read_bytes()
+    done = run("rectify", path, code=0)                        # nothing left to fill
+    assert path.read_bytes() == before
+
+
+def test_a_deadline_the_clerk_cleared_after_the_tool_filled_it_is_not_refilled(tmp_path):
+    path = book_file(tmp_path, _meeting_with_problems)
+    run("rectify", path, code=0)
+    book = openpyxl.load_workbook(path)
+    book["会议信息"]["B4"].value = datetime.datetime(2024, 1, 18)
+    book.save(path)
+    run("rectify", path, code=0)
+    book = openpyxl.load_workbook(path)
+    book["整改清单"]["H2"].value = None                        # the clerk clears 01-1's deadline on purpose
+    book.save(path)
+    before = path.read_bytes()
+    run("rectify", path, code=0)
+    assert path.read_bytes() == before
+
+
+# --- #8 (F7): the paragraphs after "希望……：" belong to 希望要求 --------------------------------
+SPEECH = "\n".join([
+    "请甲所在党委甲同志述职。", "（述职毕）",
+    "点评：成绩很好。", "存在的不足是：一是甲问题。",
+    "希望甲同志：", "一要加强学习。", "二要改进作风。",
+    "请乙所在党委乙同志述职。", "（述职毕）",
+    "成绩。", "存在问题：一是无。", "希望加油。",
+    "现在，休会10分钟。", "………",
+])
+
+
+def _comments(path):
+    sheet = openpyxl.load_workbook(path)["点评"]
+    return [list(r) for r in sheet.iter_rows(min_row=2, values_only=True) if any(r)]
+
+
+def test_the_hope_paragraph_keeps_its_numbered_lines(tmp_path):
+    path = book_file(tmp_path)
+    speech = tmp_path / "讲话.txt"
+    speech.write_text(SPEECH, encoding="utf-8")
+    run("comments", "import", path, speech, code=0)
+    rows = _comments(path)
+    assert [r[0] for r in rows] == ["01", "02"]
+    assert rows[0][4] == "希望甲同志：\n一要加强学习。\n二要改进作风。"     # the three lines, in order
+    assert rows[1][4] == "希望加油。"                                       # the 休会 line is no part of it
+
+
+def test_a_windows_line_break_inside_the_hope_paragraph_loses_nothing(tmp_path):
+    path = book_file(tmp_path)
+    speech = tmp_path / "讲话.txt"
+    speech.write_bytes(SPEECH.replace("\n", "\r\n").encode("utf-8"))
+    run("comments", "import", path, speech, code=0)
+    assert _comments(path)[0][4] == "希望甲同志：\n一要加强学习。\n二要改进作风。"
+
+
+# --- #15 (F15): a part longer than an Excel cell is refused, never cut ----------------------------
+def test_a_comment_longer_than_a_cell_is_refused_naming_the_reporter_and_length(tmp_path):
+    path = book_file(tmp_path)
+    speech = tmp_path / "讲话.txt"
+    # "成绩很好，" is 5 characters; 9000 of them = 45,000 > 32,767
+    speech.write_text("请甲所在党委甲同志述职。\n（述职毕）\n点评：" + "成绩很好，" * 9000
+                      + "\n存在的不足是：一是甲问题。\n希望改正。\n", encoding="utf-8")
+    before = path.read_bytes()
+    done = run("comments", "import", path, speech, code=1)
+    assert path.read_bytes() == before
+    said = flat(done.output)
+    assert "01甲" in said and "“主要成绩”有45000字" in said and "32767" in said

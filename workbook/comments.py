@@ -99,7 +99,8 @@ def problem_key(text: str) -> str:
 # --- reading a speech ---------------------------------------------------------------------------
 _BLOCK_START = re.compile(r"请(?P<who>[^，。：；,;:!?！？]{1,40}?)同志(?:进行)?述职")
 _REPORT_DONE = re.compile(r"述职毕")
-_AGENDA = re.compile(r"^(下面|接下来|最后|同志们)|议程|讲话毕|会议总结")
+_AGENDA = re.compile(r"^(下面|接下来|最后|同志们)|议程|讲话毕|会议总结|休会|散会|闭会|会议到此结束")
+_NO_WORDS = re.compile(r"^[\W_]*$")    # "………", "——": no text of its own
 _ORG_SUFFIX = re.compile(r".*(?:党工委|党委|工委|党总支|总支|党支部|支部|党组|委员会)")
 _ROLE = re.compile(r"^(?:副?书记|主任|局长|镇长|乡长|主席|院长|校长|经理|董事长)+")
 _MASK = re.compile(r"[*＊]+")
@@ -149,6 +150,8 @@ def parse_speech(text: str) -> list[SpeechBlock]:
         if current is None or not part:
             continue
         if _REPORT_DONE.search(paragraph) and len(paragraph) <= 20:
+            continue
+        if _NO_WORDS.match(paragraph):
             continue
         if paragraph.startswith("存在"):
             part = "problems"
