@@ -191,3 +191,64 @@ def test_a_comment_longer_than_a_cell_is_refused_naming_the_reporter_and_length(
     assert path.read_bytes() == before
     said = flat(done.output)
     assert "01甲" in said and "“主要成绩”有45000字" in said and "32767" in said
+
+
+# --- #9 (F13): impossible deadlines are 时限有误, not 长期; impossible 完成/销号 dates ----------------
+RECT_HEADER = ["问题编号", "编号", "党组织", "方面", "问题描述", "整改措施", "责任人", "整改时限",
+               "整改状态", "完成日期", "佐证材料", "备注", "销号审批人", "销号日期"]
+
+
+def _ledger(tmp_path):
+    def change(s):
+        s["会议信息"].append(["会议日期", "2024-01-18"])
+        s["整改清单"] = [RECT_HEADER] + [
+            ["01-1", "01", "甲所在党委", "综合", "问题一", None, "甲", "2月30日前", "未启动"],        # row 2
+            ["01-2", "01", "甲所在党委", "综合", "问题二", None, "甲", "2024年13月1日前", "整改中"],  # row 3
+            ["01-3", "01", "甲所在党委", "综合", "问题三", None, "甲", None, "未启动"],               # row 4: =TODAY()
+            ["01-4", "01", "甲所在党委", "综合", "问题四", None, "甲", "长期坚持", "整改中"],         # row 5
+            ["01-5", "01", "甲所在党委", "综合", "问题五", None, "甲", None, "已完成"],               # row 6
+            ["01-6", "01", "甲所在党委", "综合", "问题六", None, "甲", "6月底前", "已销号", None, None, None, "张"],
+        ]
+    path = book_file(tmp_path, change)
+    book = openpyxl.load_workbook(path)
+    sheet = book["整改清单"]
+    sheet["H4"] = "=TODAY()"                                       # a formula, no cached value
+    sheet["H6"] = datetime.datetime(2024, 3, 1)
+    sheet["J6"] = datetime.datetime(2099, 1, 1)                    # finished in the future
+    sheet["J7"] = datetime.datetime(2024, 2, 1)
+    sheet["N7"] = datetime.datetime(2024, 1, 1)                    # closed a month before it was finished
+    book.save(path)
+    return path
+
+
+def test_check_flags_impossible_deadlines_and_dates_at_their_cells(tmp_path):
+    path = _ledger(tmp_path)
+    before = path.read_bytes()
+    code, issues = check_json(path)
+    assert path.read_bytes() == before
+    assert code == 1
+    found = sorted((i["code"], i["cell"]) for i in issues if i["sheet"] == "整改清单" and i["level"] == "error")
+    assert found == [("RECT_BAD_DEADLINE", "H2"), ("RECT_BAD_DEADLINE", "H3"), ("RECT_CLOSED_BEFORE_DONE", "N7"),
+                     ("RECT_DEADLINE_FORMULA", "H4"), ("RECT_DONE_IN_FUTURE", "J6")]
+
+
+def test_progress_lists_impossible_deadlines_apart_from_open_ended_ones(tmp_path):
+    # As of 2024-07-31 (meeting 2024-01-18):
+    #   01-1 2月30日前, 01-2 2024年13月1日前, 01-3 =TODAY()  -> 时限有误 (3), not 长期
+    #   01-4 长期坚持 -> 长期 (1)
+    #   01-5 deadline 2024-03-01, 已完成 but 完成日期 2099 -> still 整改中 then: overdue by
+    #        2024-03-01 -> 04-01 is 31 days, -> 05-01 61, -> 06-01 92, -> 07-01 122, -> 07-31 152 days
+    #   01-6 6月底前 = 2024-06-30, 已销号 on 2024-01-01 -> finished, not overdue
+    path = _ledger(tmp_path)
+    out = tmp_path / "进度"
+    done = run("progress", path, "--as-of", "2024-07-31", "-o", out, code=0)
+    said = flat(done.output)
+    for pid in ("01-1", "01-2", "01-3"):
+        assert f"时限有误：{pid}" in said
+    assert "逾期152天：01-5" in said
+    book = openpyxl.load_workbook(next(out.glob("*.xlsx")))
+    header = next(book["整改进度"].iter_rows(values_only=True))
+    row = next(r for r in book["整改进度"].iter_rows(values_only=True) if r[0] and str(r[0]).startswith("01"))
+    assert row[header.index("长期/无固定时限")] == 1 and row[header.index("逾期")] == 1 and row[1] == 6
+    assert [r[0] for r in book["时限有误"].iter_rows(min_row=2, values_only=True) if r[0]] == ["01-1", "01-2", "01-3"]
+    assert [r[0] for r in book["无固定时限"].iter_rows(min_row=2, values_only=True) if r[0]] == ["01-4"]

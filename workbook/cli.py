@@ -670,6 +670,9 @@ def print_progress(progress, console) -> None:
                       f"{text}（时限 {item.deadline.isoformat()}，{item.status}）")
     if len(progress.overdue) > 10:
         console.print(f"……逾期共 {len(progress.overdue)} 项，见整改进度表")
+    for item in getattr(progress, "wrong_deadline", []):
+        console.print(f"时限有误：{item.row.problem_id} {item.row.organization} 整改时限“{item.row.deadline or '（公式）'}”"
+                      f"无法识别，未计入长期，无法判断是否逾期（{item.status}）", markup=False)
     console.print(summary_sentence(progress))
 
 

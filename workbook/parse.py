@@ -744,6 +744,16 @@ def _fact_issues(sheet: str, facts, columns: set[int], form_rows: list[int]) -> 
 
 
 # --- the whole book ------------------------------------------------------------------
+def _rectify_formula_issues(facts, rectifications) -> list[Issue]:
+    """A formula in 整改时限 (=TODAY()…) is no deadline a clerk set: an error at its cell
+    (progress lists it as 时限有误, never as 长期)."""
+    column = S.SHEET_BY_NAME[S.SHEET_RECTIFY].col("整改时限")
+    rows = {r.source.row for r in rectifications}
+    return [error("RECT_DEADLINE_FORMULA", Source(S.SHEET_RECTIFY, row, col),
+                  "整改时限是公式：请直接填写日期或如“6月底前”的文字（整改进度中按“时限有误”列出，不计入长期）")
+            for row, col in sorted(getattr(facts, "formulas", ())) if col == column and row in rows]
+
+
 def _holds_data(source, name: str, start: int) -> bool:
     """Whether a sheet has anything typed below its header rows (a sheet too large to read
     counts as filled)."""
@@ -863,6 +873,9 @@ def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
 
             issues.extend(recheck_issues(rows[S.SHEET_BALLOTS], rows[S.SHEET_BALLOTS_RECHECK], reporters, items))
         del rows[S.SHEET_BALLOTS]   # the grid is in the arrays now: free the 4M Python objects
+    if rectifications:
+        issues.extend(_rectify_formula_issues(source.facts(near.get(S.SHEET_RECTIFY, S.SHEET_RECTIFY)),
+                                              rectifications))
     from .totals import read_totals
 
     totals, issues = read_totals(source, reporters, items, categories, ballots, issues)
