@@ -677,6 +677,9 @@ def print_progress(progress, console) -> None:
                       f"{text}（时限 {item.deadline.isoformat()}，{item.status}）")
     if len(progress.overdue) > 10:
         console.print(f"……逾期共 {len(progress.overdue)} 项，见整改进度表")
+    for item in getattr(progress, "wrong_deadline", []):
+        console.print(f"时限有误：{item.row.problem_id} {item.row.organization} 整改时限“{item.row.deadline or '（公式）'}”"
+                      f"无法识别，未计入长期，无法判断是否逾期（{item.status}）", markup=False)
     console.print(summary_sentence(progress))
 
 
@@ -1080,6 +1083,8 @@ def rectify(path: WorkbookPath) -> None:
     plan = run.plan
     console.print(f"点评中共有 {plan.problems_total} 个问题；整改清单新增 {len(plan.additions)} 行，"
                   f"标注 {len(plan.notes)} 行（点评中已删改的问题，只在备注中标注，不删除）。")
+    if plan.deadlines:
+        console.print(f"补填整改时限 {len(plan.deadlines)} 行（先前因会议日期无效而留空，整改清单中仍为空白的）。")
     for problem in plan.additions[:5]:
         console.print(f"  {problem.problem_id}  {problem.description[:40]}")
     if len(plan.additions) > 5:

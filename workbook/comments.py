@@ -99,7 +99,8 @@ def problem_key(text: str) -> str:
 # --- reading a speech ---------------------------------------------------------------------------
 _BLOCK_START = re.compile(r"请(?P<who>[^，。：；,;:!?！？]{1,40}?)同志(?:进行)?述职")
 _REPORT_DONE = re.compile(r"述职毕")
-_AGENDA = re.compile(r"^(下面|接下来|最后|同志们)|议程|讲话毕|会议总结")
+_AGENDA = re.compile(r"^(下面|接下来|最后|同志们)|议程|讲话毕|会议总结|休会|散会|闭会|会议到此结束")
+_NO_WORDS = re.compile(r"^[\W_]*$")    # "………", "——": no text of its own
 _ORG_SUFFIX = re.compile(r".*(?:党工委|党委|工委|党总支|总支|党支部|支部|党组|委员会)")
 _ROLE = re.compile(r"^(?:副?书记|主任|局长|镇长|乡长|主席|院长|校长|经理|董事长)+")
 _MASK = re.compile(r"[*＊]+")
@@ -150,18 +151,33 @@ def parse_speech(text: str) -> list[SpeechBlock]:
             continue
         if _REPORT_DONE.search(paragraph) and len(paragraph) <= 20:
             continue
+        if _NO_WORDS.match(paragraph):
+            continue
         if paragraph.startswith("存在"):
             part = "problems"
         elif paragraph.startswith("希望"):
             part = "expectations"
-        elif part == "expectations" or (_AGENDA.search(paragraph) and len(paragraph) <= 80):
+        elif _AGENDA.search(paragraph) and len(paragraph) <= 80:
             part = ""  # the comment is over; what follows is the next agenda item
             continue
+        # a paragraph after the 希望 one ("希望……同志：" then 一要…/二要…) continues it, up to
+        # the next block or agenda item: never dropped
         if part == "achievements":
             paragraph = re.sub(r"^点评[：:]", "", paragraph).strip(_TRIM)
         previous = getattr(current, part)
         setattr(current, part, f"{previous}\n{paragraph}" if previous else paragraph)
     return blocks
+
+
+# Excel holds at most 32,767 characters in a cell: a longer part is refused, never cut.
+EXCEL_CELL_LIMIT = 32_767
+PART_LABELS = (("achievements", "主要成绩"), ("problems", "存在问题"), ("expectations", "希望要求"))
+
+
+def overlong_parts(texts: Sequence[str]) -> list[tuple[str, int]]:
+    """(label, length) of each of 主要成绩/存在问题/希望要求 longer than a cell holds."""
+    return [(label, len(text)) for (_, label), text in zip(PART_LABELS, texts)
+            if text and len(text) > EXCEL_CELL_LIMIT]
 
 
 # --- matching blocks to 述职人 ---------------------------------------------------------------------

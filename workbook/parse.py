@@ -833,15 +833,70 @@ def _fact_issues(sheet: str, facts, columns: set[int], form_rows: list[int]) -> 
 
 
 # --- the whole book ------------------------------------------------------------------
+def _rectify_formula_issues(facts, rectifications) -> list[Issue]:
+    """A formula in 整改时限 (=TODAY()…) is no deadline a clerk set: an error at its cell
+    (progress lists it as 时限有误, never as 长期)."""
+    column = S.SHEET_BY_NAME[S.SHEET_RECTIFY].col("整改时限")
+    rows = {r.source.row for r in rectifications}
+    return [error("RECT_DEADLINE_FORMULA", Source(S.SHEET_RECTIFY, row, col),
+                  "整改时限是公式：请直接填写日期或如“6月底前”的文字（整改进度中按“时限有误”列出，不计入长期）")
+            for row, col in sorted(getattr(facts, "formulas", ())) if col == column and row in rows]
+
+
+def _holds_data(source, name: str, start: int) -> bool:
+    """Whether a sheet has anything typed below its header rows (a sheet too large to read
+    counts as filled)."""
+    try:
+        rows = source.rows(name)
+    except SheetTooLarge:
+        return True
+    return any(not (v is None or (isinstance(v, str) and not v.strip())) for row in rows[start:] for v in row)
+
+
+def _choose_twin(source, name: str, twins: tuple[str, ...]) -> tuple[str, list[Issue]]:
+    """A contract sheet present under its exact name and under near spellings: read the one
+    that holds data (a warning naming both); more than one filled is an error naming them."""
+    start = S.sheet_data_start(name)
+    candidates = (name, *twins)
+    filled = [n for n in candidates if _holds_data(source, n, start)]
+    listed = "、".join(f"“{n}”" for n in candidates)
+    where = Source(name, None, None)
+    if len(filled) > 1:
+        both = "、".join(f"“{n}”" for n in filled)
+        return name, [error("SHEET_NAME_TWINS", where,
+                            f"工作表{both}都已填写，名称近似，都会被当作“{name}”读取，无法确定以哪一张为准："
+                            f"请核对后删除或改名其中一张，只留下“{name}”", found="、".join(filled), expected=name)]
+    if filled and filled[0] != name:
+        chosen = filled[0]
+        if name in S.WRITTEN_SHEETS:
+            return name, [error("SHEET_NAME_TWINS", where,
+                                f"工作表“{name}”是空的，另有一张已填写的“{chosen}”（名称近似）：请删除空白的“{name}”，"
+                                f"再把“{chosen}”改名为“{name}”（有命令要写入这张表，不能按近似名称处理）",
+                                found=chosen, expected=name)]
+        return chosen, [warning("SHEET_NAME_TWINS", where,
+                                f"有两张名称近似的工作表{listed}：“{name}”是空的，已读取已填写的“{chosen}”；"
+                                f"请删除空白的“{name}”，再把“{chosen}”改名为“{name}”", found=chosen, expected=name)]
+    others = "、".join(f"“{n}”" for n in twins)
+    return name, [warning("SHEET_NAME_TWINS", where,
+                          f"有名称与“{name}”近似的工作表{others}，它是空的，未读取；请删除它，以免混淆",
+                          found="、".join(twins), expected=name)]
+
+
 def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
     """Every sheet parsed, every problem collected; missing sheets are errors."""
     names = set(source.sheet_names)
     issues: list[Issue] = []
     rows: dict[str, Rows] = {}
     near = S.near_sheet_names(source.sheet_names)
+    twins = S.near_sheet_twins(source.sheet_names)
     for spec in S.SHEETS:
         actual = spec.name
-        if spec.name in near:
+        if spec.name in twins and spec.name != S.SHEET_GUIDE:
+            actual, found = _choose_twin(source, spec.name, twins[spec.name])
+            issues.extend(found)
+            if actual != spec.name:
+                near[spec.name] = actual
+        if spec.name in near and spec.name not in twins:
             actual = near[spec.name]
             if spec.name in S.WRITTEN_SHEETS:
                 issues.append(error(
@@ -916,6 +971,9 @@ def parse_book(source, path: str = "") -> tuple[Book, list[Issue]]:
         broken = {(i.source.sheet, i.source.row) for i in issues if i.code == "REPORTER_ID_CHANGED"}
         issues = [i for i in issues
                   if not (i.code == "REPORTER_ID_NUMBER" and (i.source.sheet, i.source.row) in broken)]
+    if rectifications:
+        issues.extend(_rectify_formula_issues(source.facts(near.get(S.SHEET_RECTIFY, S.SHEET_RECTIFY)),
+                                              rectifications))
     from .totals import read_totals
 
     totals, issues = read_totals(source, reporters, items, categories, ballots, issues)

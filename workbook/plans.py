@@ -209,7 +209,7 @@ def plan_import_comments(book: Book, issues: Sequence[Issue], matches: Sequence[
     kept: list[str] = []
     if plan.refused:
         return plan, added, kept
-    from .comments import fill_masked_names
+    from .comments import EXCEL_CELL_LIMIT, fill_masked_names, overlong_parts
 
     have = {c.reporter_id for c in book.comments if c.area == S.AREA_GENERAL}
     rows = []
@@ -226,9 +226,18 @@ def plan_import_comments(book: Book, issues: Sequence[Issue], matches: Sequence[
             text, replaced = fill_masked_names(text, match.reporter.name)   # said per block by the door
             match.unmasked += replaced
             texts.append(text)
+        too_long = overlong_parts(texts)
+        for label, length in too_long:    # never cut silently: the whole import waits for a shorter text
+            plan.blockers.append(error(
+                "COMMENT_TOO_LONG", Source(S.SHEET_COMMENTS, None, None),
+                f"{match.reporter.id} {match.reporter.name}（讲话稿第 {block.line} 行起）的“{label}”有 {length} 字，"
+                f"超过 Excel 单元格上限 {EXCEL_CELL_LIMIT} 字，无法完整写入；请在讲话稿中删减或拆分后重新导入"
+                "（本次未导入任何内容）", found=length))
+        if too_long:
+            continue
         rows.append([match.reporter.id, S.AREA_GENERAL, *texts, reviewer or None])
         added.append((match.reporter.id, match.reporter.name))
-    if rows:
+    if rows and not plan.refused:
         plan.changes.append(SheetChange(S.SHEET_COMMENTS, append=rows, wrap_cols=(2, 3, 4)))
         plan.summary.append(f"点评：新增 {len(rows)} 行")
     return plan, added, kept
@@ -256,11 +265,13 @@ def plan_rectify(book: Book, issues: Sequence[Issue], now: _dt.datetime, log: di
     """New 整改清单 rows for problems in 点评 not yet listed; vanished ones marked in 备注.
     `log` is the tool-value log (a reworded tool row is known by the 问题描述 logged for it).
     Returns (the edit plan, the rectify.RectifyPlan it came from)."""
-    from .rectify import DESCRIPTION_LOGGED, plan_rectification
+    from .rectify import DEADLINE_LEFT_BLANK, DEADLINE_LOGGED, DESCRIPTION_LOGGED, plan_rectification
 
     written = {pid: value for (pid, name), value in (log or {}).items()
                if name == DESCRIPTION_LOGGED and isinstance(value, str)}
-    found = plan_rectification(book, written)
+    left_blank = {pid for (pid, name), value in (log or {}).items()
+                  if name == DEADLINE_LOGGED and value == DEADLINE_LEFT_BLANK}
+    found = plan_rectification(book, written, issues, left_blank)
     plan = EditPlan("rectify", errors_in(issues, (S.SHEET_REPORTERS, S.SHEET_COMMENTS, S.SHEET_RECTIFY))
                     + [i for i in found.issues if i.is_error],
                     warnings=[i for i in found.issues if not i.is_error])
@@ -270,6 +281,9 @@ def plan_rectify(book: Book, issues: Sequence[Issue], now: _dt.datetime, log: di
     change = SheetChange(S.SHEET_RECTIFY, wrap_cols=(4,))
     for row, note in found.notes.items():
         change.cells[(row, note_col)] = note or None
+    deadline_col = S.SHEET_BY_NAME[S.SHEET_RECTIFY].col("整改时限")
+    for row, (_, when) in found.deadlines.items():
+        change.cells[(row, deadline_col)] = when
     change.append = [p.row() for p in found.additions]
     plan.changes.append(change)
     stamp = now.strftime("%Y-%m-%d %H:%M")
@@ -277,9 +291,14 @@ def plan_rectify(book: Book, issues: Sequence[Issue], now: _dt.datetime, log: di
     written = [[p.problem_id, name, value, source, stamp] for p in found.additions
                for name, value in (("责任人", p.owner), ("整改状态", S.RECT_NOT_STARTED),
                                    (DESCRIPTION_LOGGED, p.description))]
+    # a deadline left blank (no valid 会议日期) is logged, so a later run may fill it; once filled, logged too
+    written += [[p.problem_id, DEADLINE_LOGGED, DEADLINE_LEFT_BLANK, source, stamp]
+                for p in found.additions if p.deadline is None]
+    written += [[pid, DEADLINE_LOGGED, when, source, stamp] for pid, when in found.deadlines.values()]
     if written:
         plan.changes.append(log_change(written))
-    plan.summary.append(f"整改清单：新增 {len(found.additions)} 行，标注 {len(found.notes)} 行")
+    plan.summary.append(f"整改清单：新增 {len(found.additions)} 行，标注 {len(found.notes)} 行"
+                        + (f"，补填整改时限 {len(found.deadlines)} 行" if found.deadlines else ""))
     return plan, found
 
 

@@ -108,6 +108,42 @@ def parse_deadline(value: Any, start: _dt.date | None) -> _dt.date | None:
     return None
 
 
+def deadline_problem(value: Any, start: _dt.date | None) -> str:
+    """Why a 整改时限 meant as a date cannot be read ("" when it can, or names no date):
+    2月30日前, 2024年13月1日前 — counted as 时限有误, never as 长期."""
+    if value is None or isinstance(value, (_dt.date, bool, int, float)):
+        return ""
+    if isinstance(value, (_dt.time, _dt.timedelta)):       # a negative number in a date cell reads as a time
+        return "整改时限不是日期（单元格里是负数或时间）"
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if not text or parse_deadline(value, start) is not None:
+        return ""
+    wrong = f"整改时限“{text}”不是有效日期"
+    if match := _FULL_DATE.search(text):
+        try:
+            _dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return wrong
+    if match := _YEAR_MONTH_END.search(text):
+        month = _number(match[2])
+        if not month or not 1 <= month <= 12:
+            return wrong
+    if match := _MONTH_DAY.search(text):
+        month, day = _number(match[1]), _number(match[2])
+        year = start.year if start else 2000          # without a meeting date, 2月29日 may be right
+        if not month or not day or not 1 <= month <= 12 or day > calendar.monthrange(year, month)[1]:
+            return wrong
+    if match := _MONTH_END.search(text):
+        month = _number(match[1])
+        if month is not None and not 1 <= month <= 12:
+            return wrong
+    return ""
+
+
+# Codes of the check's errors on a 整改时限 progress cannot read (a formula, an impossible date).
+BAD_DEADLINE_CODES = ("RECT_BAD_DEADLINE", "RECT_DEADLINE_FORMULA")
+
+
 def meeting_start(book: Book) -> _dt.date | None:
     date = book.meeting.date
     if isinstance(date, _dt.datetime):
@@ -150,6 +186,7 @@ class Tally:
     by_status: dict[str, int] = field(default_factory=lambda: dict.fromkeys(S.RECT_STATUSES, 0))
     overdue: int = 0
     no_fixed_deadline: int = 0
+    bad_deadline: int = 0        # 时限有误: an impossible date or a formula, not counted as 长期
 
     @property
     def finished(self) -> int:
@@ -170,6 +207,7 @@ class LedgerItem:
     status: str
     deadline: _dt.date | None
     overdue_days: int           # 0 when not overdue
+    deadline_wrong: bool = False    # 时限有误 (an impossible date, a formula): listed, never 长期
 
 
 @dataclass
@@ -186,18 +224,27 @@ class Progress:
 
     @property
     def without_deadline(self) -> list[LedgerItem]:
-        return [item for item in self.items if item.deadline is None]
+        return [item for item in self.items if item.deadline is None and not item.deadline_wrong]
+
+    @property
+    def wrong_deadline(self) -> list[LedgerItem]:
+        """整改时限 that mean a date but cannot be read: 时限有误."""
+        return [item for item in self.items if item.deadline_wrong]
 
 
 def _count(tally: Tally, item: LedgerItem) -> None:
     tally.total += 1
     tally.by_status[item.status] += 1
     tally.overdue += item.overdue_days > 0
-    tally.no_fixed_deadline += item.deadline is None
+    tally.no_fixed_deadline += item.deadline is None and not item.deadline_wrong
+    tally.bad_deadline += item.deadline_wrong
 
 
-def measure_progress(book: Book, as_of: _dt.date) -> Progress:
+def measure_progress(book: Book, as_of: _dt.date, issues: Iterable = ()) -> Progress:
+    """`issues`: the book's; a 整改时限 the check found unreadable (a formula) is 时限有误."""
     start = meeting_start(book)
+    flagged = {i.source.row for i in issues
+               if i.code in BAD_DEADLINE_CODES and i.source.sheet == S.SHEET_RECTIFY}
     finished = (S.RECT_DONE, S.RECT_CLOSED)
     items = []
     for row in book.rectifications:
@@ -206,7 +253,10 @@ def measure_progress(book: Book, as_of: _dt.date) -> Progress:
         status = status_as_of(row, as_of)
         deadline = parse_deadline(row.deadline, start)
         late = (as_of - deadline).days if deadline and status not in finished and deadline < as_of else 0
-        items.append(LedgerItem(row, status, deadline, late))
+        wrong = row.source.row in flagged or bool(deadline_problem(row.deadline, start))
+        if wrong:
+            deadline, late = None, 0
+        items.append(LedgerItem(row, status, deadline, late, wrong))
     names = {r.id: r.label for r in book.reporters}
     reporters: dict[str, Tally] = {rid: Tally(label) for rid, label in names.items()}
     areas: dict[str, Tally] = {}
@@ -240,6 +290,8 @@ def summary_sentence(progress: Progress) -> str:
         text += f"，剩余{rest}个正在持续整改"
         if total.overdue:
             text += f"（其中{total.overdue}个已超过整改时限）"
+    if total.bad_deadline:
+        text += f"。另有{total.bad_deadline}个问题的整改时限有误，无法判断是否逾期，请在整改清单中改正"
     return text + "。"
 
 

@@ -24,6 +24,8 @@ from .model import Book
 
 VANISHED_NOTE = "点评中已无此问题（可能已删改），请核实"
 DESCRIPTION_LOGGED = "问题描述"   # the field under which the tool logs the text it wrote
+DEADLINE_LOGGED = "整改时限"      # the field under which the tool logs a deadline it wrote (or left blank)
+DEADLINE_LEFT_BLANK = "（留空）"  # logged when the tool left 整改时限 blank (no valid 会议日期)
 _PROBLEM_ID = re.compile(r"^(?P<reporter>.+)-(?P<serial>\d+)$")
 
 
@@ -47,23 +49,33 @@ class NewProblem:
 class RectifyPlan:
     additions: list[NewProblem] = field(default_factory=list)
     notes: dict[int, str] = field(default_factory=dict)      # 0-based sheet row -> new 备注
+    # 0-based sheet row -> 整改时限 for a tool row whose deadline the tool itself left blank
+    deadlines: dict[int, tuple[str, _dt.date]] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     problems_total: int = 0
 
     @property
     def changes(self) -> bool:
-        return bool(self.additions or self.notes)
+        return bool(self.additions or self.notes or self.deadlines)
 
 
-def deadline(book: Book) -> tuple[_dt.date | None, list[Issue]]:
-    """整改时限 = 会议日期 + 整改期限（天）, calendar days."""
+def deadline(book: Book, issues=()) -> tuple[_dt.date | None, list[Issue]]:
+    """整改时限 = 会议日期 + 整改期限（天）, calendar days. `issues`: the book's, so a date
+    typed wrong is named as wrong (at its cell), not as missing."""
     meeting = book.meeting
     date, days = meeting.date, meeting.deadline_days
     if isinstance(date, _dt.datetime):
         date = date.date()
     if not isinstance(date, _dt.date) or days is None:
+        wrong = [i for i in issues if i.code in ("MEETING_BAD_DATE", "MEETING_BAD_DEADLINE")]
+        if wrong:
+            return None, [warning("RECTIFY_NO_DEADLINE", i.source,
+                                  f"{'会议日期' if i.code == 'MEETING_BAD_DATE' else '整改期限（天）'}有误"
+                                  f"（'{i.source.sheet}'!{i.source.cell}：{i.message}），"
+                                  "整改时限暂时留空；改正后重新运行 shuping rectify 即可补填")
+                          for i in wrong]
         return None, [warning("RECTIFY_NO_DEADLINE", Source(S.SHEET_MEETING, None, None),
-                              "会议日期或整改期限（天）未填写，整改时限留空，请补填后手工填写或重新生成")]
+                              "会议日期或整改期限（天）未填写，整改时限留空；补填后重新运行 shuping rectify 即可补填")]
     return date + _dt.timedelta(days=int(days)), []
 
 
@@ -74,11 +86,18 @@ def _tool_row(row) -> re.Match | None:
     return match if match and match["reporter"] == row.reporter_id else None
 
 
-def plan_rectification(book: Book, written: dict[str, str] | None = None) -> RectifyPlan:
-    """`written`: {问题编号: the 问题描述 the tool wrote} (the 台账合并记录 log)."""
+def plan_rectification(book: Book, written: dict[str, str] | None = None, issues=(),
+                       left_blank: frozenset[str] | set[str] = frozenset()) -> RectifyPlan:
+    """`written`: {问题编号: the 问题描述 the tool wrote} (the 台账合并记录 log); `issues`: the
+    book's; `left_blank`: 问题编号 whose 整改时限 the tool left blank (the log), filled now
+    if the date is valid and the cell is still blank (a deadline the clerk typed is kept)."""
     plan = RectifyPlan()
     written = written or {}
-    when, plan.issues = deadline(book)
+    when, plan.issues = deadline(book, issues)
+    if when is not None:
+        for row in book.rectifications:
+            if row.problem_id in left_blank and _tool_row(row) and row.deadline in (None, ""):
+                plan.deadlines[row.source.row] = (row.problem_id, when)
     reporters = {r.id: r for r in book.reporters}
     listed = {(row.reporter_id, problem_key(row.description)): row for row in book.rectifications
               if row.description}

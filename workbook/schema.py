@@ -316,3 +316,24 @@ def near_sheet_names(names) -> dict[str, str]:
         if near is not None and near not in SHEET_BY_NAME:
             found[spec.name] = near
     return found
+
+
+def near_sheet_twins(names) -> dict[str, tuple[str, ...]]:
+    """{contract sheet name: its near spellings} for every contract sheet present under its
+    exact name *and* under a near spelling (e.g. the template's empty 评议票(复核) beside a
+    typist's 评议票（复核）): both would read as the one sheet, so the reader must choose."""
+    present = set(names)
+    found: dict[str, tuple[str, ...]] = {}
+    for spec in SHEETS:
+        if spec.name not in present:
+            continue
+        key = sheet_key(spec.name)
+        twins = tuple(n for n in names if n != spec.name and n not in SHEET_BY_NAME and sheet_key(n) == key)
+        if twins:
+            found[spec.name] = twins
+    return found
+
+
+def sheet_data_start(name: str) -> int:
+    """The first data row (0-based) of a contract sheet: below its header rows."""
+    return BALLOT_HEADER_ROWS if name in (SHEET_BALLOTS, SHEET_BALLOTS_RECHECK) else 1

@@ -415,4 +415,6 @@ def progress_sheets(progress, title: str = "") -> list[SheetModel]:
                          kinds, widths=widths, title=title)
     open_ended = SheetModel("无固定时限", (header,), item_rows(progress.without_deadline), kinds, widths=widths,
                             title=title)
-    return [by_reporter, by_area, overdue, open_ended]
+    wrong = [SheetModel("时限有误", (header,), item_rows(progress.wrong_deadline), kinds, widths=widths, title=title)
+             ] if getattr(progress, "wrong_deadline", None) else []     # impossible dates, formulas: not 长期
+    return [by_reporter, by_area, overdue, open_ended, *wrong]

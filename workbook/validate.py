@@ -174,6 +174,37 @@ def check_rectifications(book: Book) -> list[Issue]:
                        f"问题“{r.problem_id}”标为已销号，但没有填写{S.RECT_APPROVER}和{S.RECT_APPROVED_ON}；"
                        "销号须经审批，统计时按“已完成”计")
                for r in book.rectifications if r.status == S.RECT_CLOSED and not (r.approver and r.approved_on)]
+    issues += check_rectification_dates(book)
+    return issues
+
+
+def check_rectification_dates(book: Book, today: _dt.date | None = None) -> list[Issue]:
+    """整改时限 meant as a date but impossible (2月30日前); 完成日期 after today; 销号日期
+    before 完成日期 — each an error at its cell (progress would miscount them)."""
+    import datetime as _dt
+
+    from .ledger import done_date
+    from .progress import deadline_problem, meeting_start
+
+    today = today or _dt.date.today()
+    start = meeting_start(book)
+    spec = S.SHEET_BY_NAME[S.SHEET_RECTIFY]
+    issues = []
+    for r in book.rectifications:
+        problem = deadline_problem(r.deadline, start)
+        if problem:
+            issues.append(error("RECT_BAD_DEADLINE", r.source.at(spec.col("整改时限")),
+                                f"{problem}：请改为如 2024年6月30日前、6月底前 的写法（整改进度中按“时限有误”列出，不计入长期）",
+                                found=str(r.deadline)))
+        finished, closed = done_date(r.done_date), done_date(r.approved_on)
+        if finished is not None and finished > today:
+            issues.append(error("RECT_DONE_IN_FUTURE", r.source.at(spec.col("完成日期")),
+                                f"完成日期 {finished.isoformat()} 晚于今天（{today.isoformat()}），整改不能在将来完成",
+                                found=finished.isoformat()))
+        if finished is not None and closed is not None and closed < finished:
+            issues.append(error("RECT_CLOSED_BEFORE_DONE", r.source.at(spec.col(S.RECT_APPROVED_ON)),
+                                f"销号日期 {closed.isoformat()} 早于完成日期 {finished.isoformat()}：须先完成整改，再审批销号",
+                                found=closed.isoformat()))
     return issues
 
 

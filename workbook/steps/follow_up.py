@@ -28,7 +28,7 @@ def run_progress(path: str | os.PathLike, out: str | os.PathLike | None = None,
     from ..sheets import progress_sheets
 
     book, issues = load_book(path)
-    progress = measure_progress(book, as_of or _dt.date.today())
+    progress = measure_progress(book, as_of or _dt.date.today(), issues)
     run = ProgressRun(progress, [i for i in issues if i.source.sheet == S.SHEET_RECTIFY])
     if write_files:
         from ..io.manifest import OutputFolder
