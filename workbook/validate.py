@@ -5,6 +5,7 @@ Cell-level problems are found while parsing (parse.py); these look at the whole 
 """
 from __future__ import annotations
 
+import datetime as _dt
 from collections import Counter
 from fractions import Fraction
 from typing import Callable, Iterable, Sequence
