@@ -246,3 +246,36 @@ def test_no_password_and_no_terminal_is_said_plainly(server, tmp_path):
     os.environ.pop("SHUPING_TEST_SMTP_PASSWORD", None)
     done = mail(path, "--yes")
     assert done.exit_code == 1 and "没有找到邮箱密码" in "".join(done.output.split()) and not inbox.messages
+
+
+def test_a_mailbox_shared_by_reporters_or_a_leader_is_flagged_and_not_sent_to(server, tmp_path):
+    """HOSTILE F14: 03 has 02's address (filled down), 04 the same in other case with a
+    trailing space, 05 the leader's: check warns at F4, F5, F6 (and F3, 02's own cell,
+    which 03 and 04 share), the review lists them, mail sends none of those four unless
+    --allow-shared-address."""
+    inbox, port = server
+    path = _workbook(tmp_path, port)
+    book = openpyxl.load_workbook(path)
+    sheet = book[S.SHEET_REPORTERS]
+    assert sheet["F3"].value == "r02@units.example.cn"
+    sheet["F4"].value = "r02@units.example.cn"
+    sheet["F5"].value = "R02@Units.Example.cn "
+    sheet["F6"].value = "leader@example.gov.cn"
+    book.save(path)
+    checked = runner.invoke(app, ["check", str(path)])
+    flat = "".join(checked.output.split())
+    for cell in ("F3", "F4", "F5", "F6"):
+        assert cell in flat, checked.output
+    assert "也是03黄丽萍、04蒙海涛的邮箱" in flat and "也是领导抄送的邮箱" in flat
+    assert runner.invoke(app, ["notices", str(path), "--date", "2024-01-25", "--no-pdf"]).exit_code == 0
+    preview = mail(path, "--dry-run")
+    flat = "".join(preview.output.split())
+    assert preview.exit_code == 1 and "也是02李志强、04蒙海涛的邮箱" in flat and "--allow-shared-address" in flat
+    assert "其反馈意见会被别人看到" in flat          # the pre-issue review
+    done = mail(path, "--yes")
+    assert done.exit_code == 1 and not inbox.received("r02@units.example.cn")
+    assert len(inbox.received("leader@example.gov.cn")) == 1      # the leaders' own mail goes
+    assert len(inbox.messages) == 12 - 4
+    done = mail(path, "--yes", "--allow-shared-address")
+    assert done.exit_code == 0, done.output
+    assert len(inbox.received("r02@units.example.cn")) == 2 and len(inbox.messages) == 12
