@@ -152,6 +152,32 @@ def test_a_renamed_unit_loses_only_our_old_files(tmp_path):
     assert notices == ["01_区公安分局党委（新）_韦建国_反馈意见.docx"]
 
 
+def test_a_crafted_manifest_entry_outside_the_folder_is_never_deleted(tmp_path):
+    """HOSTILE F8: manifest names that climb out (分发/../../x), are absolute, or go through
+    a linked sub-folder are ignored, even when their recorded hash matches the file."""
+    import json
+
+    workbook = new_workbook(tmp_path / "w.xlsx", demo=True)
+    out = tmp_path / "w_成果"
+    assert cli("notices", workbook, "--date", "2024-01-25", "--no-pdf").exit_code == 0
+    victim = tmp_path / "victim.docx"
+    victim.write_bytes(b"victim content")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "victim.docx").write_bytes(b"victim content")
+    (out / "分发" / "链接").symlink_to(elsewhere, target_is_directory=True)
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    entry = {"command": "notices", "sha256": digest(victim), "size": len(b"victim content"),
+             "time": "2026-12-02T16:01:08"}
+    for name in ("分发/../../victim.docx", str(victim), "分发/链接/victim.docx"):
+        manifest["files"][name] = entry
+    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    done = cli("notices", workbook, "--no-pdf")
+    assert done.exit_code == 0, done.output
+    assert victim.read_bytes() == b"victim content"
+    assert (elsewhere / "victim.docx").read_bytes() == b"victim content"
+
+
 # --- 3. the right notice to the right person -------------------------------------------------
 def free_port() -> int:
     with socket.socket() as s:
