@@ -407,6 +407,28 @@ def test_a_template_cannot_run_code(tmp_path):
     assert done.exit_code == 2 and not marker.exists(), done.output
 
 
+@pytest.mark.parametrize("text,words", [
+    ("{{ 'ab' * 3000000000 }}", "过长"),                          # 6 GB before the bound
+    ("{{ '%s' % 'a' * 100000000 }}", "过长"),
+    ("{{ 2 ** 1000000000 }}", "过长"),
+    ("{% for i in range(100000000) %}x{% endfor %}", "过长"),
+    ("{% for i in range(9000) %}{{ 'a' * 900000 }}{% endfor %}", "过长"),   # each small, 8 GB in all
+    ("{% include '/etc/passwd' %}", "无法计算"),
+    ("{{ 1/0 }}", "无法计算"),
+    ("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}", "调用自身"),
+    ("{{ 姓名 * 100000 }}", "不存在的名称"),
+    ("{{ 1 + }}", "写得不对"),
+])
+def test_a_hostile_or_broken_template_is_refused_in_chinese(tmp_path, text, words):
+    """HOSTILE F5: each gave 内部错误 in English (exit 1) or ran out of memory."""
+    path = new_workbook(tmp_path / "会.xlsx", demo=True)
+    _template_with(tmp_path, text)
+    done = cli("notices", path, "--no-pdf")
+    refused(done, "通知模板.docx", words, "未写出任何文件")
+    assert "内部错误" not in done.output and "?" not in done.output
+    assert not (tmp_path / "会_成果" / "通知").exists()
+
+
 def test_the_clerks_text_stays_text_in_a_notice(tmp_path):
     import docx
 
