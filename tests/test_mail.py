@@ -279,3 +279,48 @@ def test_a_mailbox_shared_by_reporters_or_a_leader_is_flagged_and_not_sent_to(se
     done = mail(path, "--yes", "--allow-shared-address")
     assert done.exit_code == 0, done.output
     assert len(inbox.received("r02@units.example.cn")) == 2 and len(inbox.messages) == 12
+
+
+def _closed_stdin(*args, env=None):
+    """The real entry point started with no standard input at all (fd 0 closed), as a
+    scheduled task or a launcher without a terminal starts it."""
+    return subprocess.run([sys.executable, "-c", "from workbook.cli import main; main()", *map(str, args)],
+                          preexec_fn=lambda: os.close(0), capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+
+
+def test_mail_with_stdin_closed_refuses_in_chinese(server, tmp_path):
+    """HOSTILE F18: the confirmation and the password prompt crashed (AttributeError)."""
+    inbox, port = server
+    path = _workbook(tmp_path, port)
+    done = _closed_stdin("mail", path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "没有可交互的终端" in done.stdout + done.stderr and "内部错误" not in done.stdout + done.stderr
+    assert not inbox.messages
+    (tmp_path / "pw").mkdir()
+    path = _workbook(tmp_path / "pw", port, user="zzb")
+    env = {k: v for k, v in os.environ.items() if k != "SHUPING_TEST_SMTP_PASSWORD"}
+    done = subprocess.run([sys.executable, "-c", "from workbook.cli import main; main()", "mail", str(path), "--yes"],
+                          preexec_fn=lambda: os.close(0), capture_output=True, text=True, timeout=120, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode in (1, 2) and "没有找到邮箱密码" in "".join(output.split()) and "内部错误" not in output
+    assert not inbox.messages
+
+
+def test_smtp_errors_reach_the_clerk_in_chinese(server, tmp_path):
+    """HOSTILE F9: "Connection unexpectedly closed" and the OS's English reached the clerk."""
+    inbox, port = server
+    path = _workbook(tmp_path, port)
+    inbox.hang_up_on.add("r05@units.example.cn")
+    done = mail(path, "--yes")
+    assert done.exit_code == 1 and "连接中断" in done.output
+    assert "Connection" not in done.output and "unexpectedly" not in done.output, done.output
+    inbox.hang_up_on.clear()
+    book = openpyxl.load_workbook(path)
+    for row in book[S.SHEET_MAIL].iter_rows(min_row=2):
+        if row[0].value == S.MAIL_PORT:
+            row[1].value = free_port()                       # nobody listens there
+    book.save(path)
+    done = mail(path, "--yes", "--resend")
+    assert done.exit_code != 0 and "无法连接邮件服务器" in done.output, done.output
+    assert "refused" not in done.output.lower() and "Errno" not in done.output, done.output

@@ -782,10 +782,15 @@ def _mail_run(plan, dry_run, yes, console, mail_password, send_planned, write_dr
     if not plan.to_send:
         console.print("没有需要发送的邮件。")
         raise typer.Exit(1 if held else 0)
+    if not yes and sys.stdin is None:       # started with no standard input at all (a scheduled task)
+        from .errors import UsageError
+
+        raise UsageError("没有可交互的终端：请加 --yes 确认发送，并用环境变量提供密码（“邮件设置”中的密码环境变量）；"
+                         "未发送任何邮件")
     if not yes and not _confirm_send():
         console.print("未确认，未发送任何邮件。")
         raise typer.Exit(1)
-    password = mail_password(plan.settings, sys.stdin.isatty(),
+    password = mail_password(plan.settings, sys.stdin is not None and sys.stdin.isatty(),
                              lambda: typer.confirm("把密码保存到本机的系统密码库（下次不再询问）？", default=False))
     with _stderr_console().status("正在发送…") as status:
         results = send_planned(plan, password, progress=status.update)

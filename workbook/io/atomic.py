@@ -46,6 +46,10 @@ _OS_ERRORS = {
     errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限", errno.EROFS: "磁盘是只读的",
     errno.ENAMETOOLONG: "文件名或路径太长", errno.ENOENT: "文件夹不存在", errno.EIO: "磁盘读写出错",
     errno.EEXIST: "文件已存在", errno.EFBIG: "文件超过了系统允许的大小", errno.ENOTDIR: "路径中有一段不是文件夹", errno.EISDIR: "这是一个文件夹",
+    errno.EADDRINUSE: "端口已被其他程序占用", errno.ECONNREFUSED: "对方拒绝连接（地址或端口不对，或服务没有运行）",
+    errno.ECONNRESET: "连接被对方断开", errno.ETIMEDOUT: "连接超时", errno.EHOSTUNREACH: "无法到达对方主机",
+    errno.ENETUNREACH: "网络不通", errno.ECONNABORTED: "连接被中止", errno.EPIPE: "连接已断开",
+    errno.EADDRNOTAVAIL: "本机没有这个地址",
 }
 
 
