@@ -74,6 +74,37 @@ def test_tally_json_onto_the_workbook_is_refused_before_anything_is_written(tmp_
     assert workbook.read_bytes() == before and not (tmp_path / "w_成果").exists()
 
 
+def test_tally_json_onto_one_of_our_own_workbooks_is_refused(tmp_path):
+    """HOSTILE F10: --json 计票汇总表.xlsx (written by the same run) overwrote it with JSON, exit 0."""
+    workbook = new_workbook(tmp_path / "w.xlsx", demo=True)
+    out = tmp_path / "out"
+    assert cli("tally", workbook, "-o", out).exit_code == 0
+    before = snapshot(out)
+    refused(cli("tally", workbook, "-o", out, "--json", out / "计票汇总表.xlsx"), ".json", "未写出任何文件")
+    refused(cli("tally", workbook, "-o", out, "--json", tmp_path / "result.txt"), ".json")
+    assert snapshot(out) == before
+    done = cli("tally", workbook, "-o", out, "--json", tmp_path / "结果.json")
+    assert done.exit_code == 0 and (tmp_path / "结果.json").read_bytes().startswith(b"{")
+
+
+@pytest.mark.parametrize("command,name", [
+    (["tally", "-o", "{out}", "--json", "{out}/mine.json"], "mine.json"),
+    (["tally", "-o", "{out}"], "计票汇总表.xlsx"),
+    (["forms", "-o", "{out}"], "评议表.xlsx"),
+    (["progress", "-o", "{out}"], "整改进度.xlsx"),
+    (["notices", "-o", "{out}", "--no-pdf"], "结果通报.docx"),
+])
+def test_every_output_refusal_exits_2(tmp_path, command, name):
+    """docs/cli.md: an output that is a file shuping did not write is refused with exit 2."""
+    workbook = new_workbook(tmp_path / "w.xlsx", demo=True)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).write_bytes(b"the clerk's own")
+    args = [a.replace("{out}", str(out)) for a in command]
+    refused(cli(args[0], workbook, *args[1:]), "不是shuping写出的文件", "未写出任何文件")
+    assert (out / name).read_bytes() == b"the clerk's own"
+
+
 def test_a_link_to_the_workbook_is_the_workbook(tmp_path):
     workbook = new_workbook(tmp_path / "w.xlsx", demo=True)
     out = tmp_path / "out"

@@ -54,6 +54,12 @@ def run_tally(path: str | os.PathLike, out: str | os.PathLike | None = None,
             raise UsageError(f"--json 应指定一个文件，“{json_target}”是文件夹")
         side = OutputFolder(json_target.parent, [path], "tally --json")
         side.check(json_target.name)          # refused before anything is written
+        if json_target.suffix.lower() != ".json":
+            # 计票汇总表.xlsx (ours, so the manifest allows it) would become JSON under an .xlsx name
+            from ..errors import OutputRefused
+
+            raise OutputRefused(f"--json 应指定以 .json 结尾的文件；“{json_target}”不是，写出会让它变成打不开的"
+                                f"文件，未写出任何文件。请改用如“{json_target.with_suffix('.json').name}”的名称")
     if write_files:
         from ..io.manifest import OutputFolder
         from ..io.results_xlsx import write_sheets
