@@ -105,6 +105,65 @@ def test_every_output_refusal_exits_2(tmp_path, command, name):
     assert (out / name).read_bytes() == b"the clerk's own"
 
 
+def _disk_full_for(monkeypatch, fragment: str):
+    """fsync of any file whose name holds `fragment` fails as on a full disk (ENOSPC)."""
+    import errno
+
+    real = os.fsync
+
+    def fsync(fd):
+        if fragment in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to tell files apart")
+def test_a_full_disk_during_tally_replaces_none_of_the_set(tmp_path, monkeypatch):
+    """HOSTILE F1: 计票汇总表 and 结果通报表 were new, 计票结果.json still the previous count,
+    and the message said 未留下不完整的文件. Now: none replaced, and said so."""
+    workbook = new_workbook(tmp_path / "w.xlsx", demo=True)
+    out = tmp_path / "w_成果"
+    assert cli("tally", workbook).exit_code == 0
+    before = snapshot(out)
+    book = openpyxl.load_workbook(workbook)
+    sheet = book[S.SHEET_BALLOTS]
+    sheet.cell(3, 4).value = "差" if sheet.cell(3, 4).value != "差" else "好"     # the count changes
+    book.save(workbook)
+    _disk_full_for(monkeypatch, "计票结果")
+    done = cli("tally", workbook)
+    text = flat(done.output)
+    assert done.exit_code != 0 and "磁盘空间不足" in text and "都没有替换" in text, done.output
+    assert "计票结果.json" in text and ".~shuping" not in text
+    assert snapshot(out) == before                                     # the previous set, whole
+    assert not [p for p in out.iterdir() if p.name.startswith(".~shuping")]
+    monkeypatch.undo()
+    assert cli("tally", workbook).exit_code == 0 and snapshot(out) != before
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to tell files apart")
+def test_a_full_disk_during_notices_says_which_files_are_new_and_which_old(tmp_path, monkeypatch):
+    """HOSTILE F1 (notices): the notices and bulletin are one set (none replaced when one
+    fails); a failure later names the files now new and those still from the last run."""
+    workbook = new_workbook(tmp_path / "w.xlsx", demo=True)
+    out = tmp_path / "w_成果"
+    assert cli("notices", workbook, "--date", "2024-01-25", "--no-pdf").exit_code == 0
+    before = snapshot(out)
+    _disk_full_for(monkeypatch, "通知/.~shuping-05_")                  # one notice cannot be written
+    done = cli("notices", workbook, "--date", "2024-02-01", "--no-pdf")
+    assert done.exit_code != 0 and "都没有替换" in flat(done.output), done.output
+    assert snapshot(out) == before
+    monkeypatch.undo()
+    _disk_full_for(monkeypatch, "分发/03_")                            # a copy for the units
+    done = cli("notices", workbook, "--date", "2024-02-01", "--no-pdf")
+    text = flat(done.output)
+    assert done.exit_code != 0 and "已是新的" in text and "仍是上次生成的" in text, done.output
+    new, old = text.split("此后已写出新的：")[1].split("仍是上次生成的：")
+    assert "分发/01_" in new and "分发/02_" in new and "分发/03_" not in new
+    assert "分发/04_" in old and "分发.zip" in old
+
+
 def test_a_link_to_the_workbook_is_the_workbook(tmp_path):
     workbook = new_workbook(tmp_path / "w.xlsx", demo=True)
     out = tmp_path / "out"

@@ -260,6 +260,46 @@ class OutputFolder:
         writer(target)
         return self.record(name)
 
+    def write_all(self, items: list[tuple[str, Callable[[Path], Any]]]) -> list[Path]:
+        """A run's files as one set: each `writer(path)` fills a temporary; only when all are
+        written are they renamed over the old ones. A failure while writing leaves every old
+        file as it was (and says so); one while renaming says which files are new and which old."""
+        from ..errors import OutputError
+        from .atomic import rename_temporary, write_temporary
+
+        names = [name for name, _ in items]
+        self.claim_all(names)
+        staged: list[tuple[str, Path]] = []
+
+        def drop(temporaries) -> None:
+            for _, temporary in temporaries:
+                try:
+                    temporary.unlink()
+                except OSError:
+                    pass
+
+        try:
+            for name, writer in items:
+                staged.append((name, write_temporary(self.path(name), writer)))
+        except OutputError as exc:
+            drop(staged)
+            raise OutputError(f"{exc}；本次的文件都没有替换（{'、'.join(names)} 仍是上次生成的，或原本没有）。"
+                              "请腾出空间后重新运行") from None
+        except BaseException:
+            drop(staged)
+            raise
+        made: list[Path] = []
+        for k, (name, temporary) in enumerate(staged):
+            try:
+                rename_temporary(temporary, self.path(name))
+            except OSError as exc:
+                drop(staged[k:])
+                new = "、".join(names[:k]) or "（无）"
+                raise OutputError(f"替换“{name}”失败：{describe_os_error(exc)}；已是新结果：{new}；"
+                                  f"仍是上次的：{'、'.join(names[k:])}。请重新运行") from None
+            made.append(self.record(name))
+        return made
+
     def write_bytes(self, name: str, data: bytes) -> Path:
         return self.write(name, lambda target: atomic_write_bytes(target, data))
 
