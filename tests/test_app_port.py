@@ -23,3 +23,13 @@ def test_a_taken_port_is_said_in_chinese():
         done = runner.invoke(app, ["app", "--port", str(port), "--no-browser"])
     assert done.exit_code == 2, done.output
     assert "端口已被其他程序占用" in done.output and "Address" not in done.output
+
+
+def test_demo_onto_a_file_is_a_chinese_usage_error(tmp_path):
+    """HOSTILE F9: `shuping demo x.xlsx` said 'File exists' (exit 1)."""
+    existing = tmp_path / "x.xlsx"
+    existing.write_bytes(b"mine")
+    done = runner.invoke(app, ["demo", str(existing)])
+    assert done.exit_code == 2, done.output
+    assert "不是文件夹" in done.output and "File exists" not in done.output
+    assert existing.read_bytes() == b"mine"
