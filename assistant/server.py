@@ -81,7 +81,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="shuping app", description="述评助手：在浏览器中按步骤完成一次述职评议会。")
     parser.add_argument("workbook", nargs="?", help="要打开的工作簿（可选）")
     parser.add_argument("--host", default="127.0.0.1", help="监听地址（默认只监听本机 127.0.0.1）")
-    parser.add_argument("--port", type=int, default=0, help="端口（默认自动选择空闲端口）")
+    parser.add_argument("--port", default="0", help="端口（默认自动选择空闲端口）")
     parser.add_argument("--password", default=None, help=f"局域网访问密码（--host 非本机时必填；也可用环境变量 {PASSWORD_ENV}）")
     parser.add_argument("--no-browser", action="store_true", help="不自动打开浏览器")
     return parser.parse_args(argv)
@@ -95,6 +95,13 @@ def main(argv: list[str] | None = None) -> int:
         except (AttributeError, ValueError):
             pass
     args = parse(list(sys.argv[1:] if argv is None else argv))
+    try:
+        args.port = int(str(args.port).strip())
+    except ValueError:
+        args.port = -1
+    if not 0 <= args.port <= 65535:
+        print("错误：端口应为 1–65535 之间的整数（或省略 --port 自动选择）。未启动。", file=sys.stderr)
+        return 2
     password = args.password or os.environ.get(PASSWORD_ENV) or None
     if args.host not in LOCAL and not password:
         print(f"错误：在局域网地址（{args.host}）上提供服务必须设置密码：--password 口令 或环境变量 {PASSWORD_ENV}。"
@@ -105,7 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         running = start(args.host, args.port, password)
     except OSError as exc:
-        print(f"错误：无法在 {args.host}:{args.port} 上启动：{exc.strerror or exc}", file=sys.stderr)
+        import errno
+
+        why = {errno.EADDRINUSE: "端口已被其他程序占用，请换一个端口或省略 --port",
+               errno.EADDRNOTAVAIL: "本机没有这个地址", errno.EACCES: "没有权限使用这个端口（请用 1024 以上的端口）"}
+        print(f"错误：无法在 {args.host}:{args.port} 上启动：{why.get(exc.errno, f'系统错误（错误号 {exc.errno}）')}",
+              file=sys.stderr)
         return 2
     url = running.url
     if args.workbook:

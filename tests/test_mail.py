@@ -274,3 +274,81 @@ def test_draft_names_are_windows_safe_and_distinct():
                         Outgoing("leaders", "领导抄送", ["a@b.cn"], "主题", "正文", [], draft_name="领导抄送")]
         names = [p.name for p in write_drafts(plan)]
     assert names == ["01_党委_办公室_一_甲.eml", "01_党委_办公室_一_甲(2).eml", "领导抄送.eml"]
+
+
+def test_a_mailbox_shared_by_reporters_or_a_leader_is_flagged_and_not_sent_to(server, tmp_path):
+    """HOSTILE F14: 03 has 02's address (filled down), 04 the same in other case with a
+    trailing space, 05 the leader's: check warns at F4, F5, F6 (and F3, 02's own cell,
+    which 03 and 04 share), the review lists them, mail sends none of those four unless
+    --allow-shared-address."""
+    inbox, port = server
+    path = _workbook(tmp_path, port)
+    book = openpyxl.load_workbook(path)
+    sheet = book[S.SHEET_REPORTERS]
+    assert sheet["F3"].value == "r02@units.example.cn"
+    sheet["F4"].value = "r02@units.example.cn"
+    sheet["F5"].value = "R02@Units.Example.cn "
+    sheet["F6"].value = "leader@example.gov.cn"
+    book.save(path)
+    checked = runner.invoke(app, ["check", str(path)])
+    flat = "".join(checked.output.split())
+    for cell in ("F3", "F4", "F5", "F6"):
+        assert cell in flat, checked.output
+    assert "也是03黄丽萍、04蒙海涛的邮箱" in flat and "也是领导抄送的邮箱" in flat
+    assert runner.invoke(app, ["notices", str(path), "--date", "2024-01-25", "--no-pdf"]).exit_code == 0
+    preview = mail(path, "--dry-run")
+    flat = "".join(preview.output.split())
+    assert preview.exit_code == 1 and "也是02李志强、04蒙海涛的邮箱" in flat and "--allow-shared-address" in flat
+    assert "其反馈意见会被别人看到" in flat          # the pre-issue review
+    done = mail(path, "--yes")
+    assert done.exit_code == 1 and not inbox.received("r02@units.example.cn")
+    assert len(inbox.received("leader@example.gov.cn")) == 1      # the leaders' own mail goes
+    assert len(inbox.messages) == 12 - 4
+    done = mail(path, "--yes", "--allow-shared-address")
+    assert done.exit_code == 0, done.output
+    assert len(inbox.received("r02@units.example.cn")) == 2 and len(inbox.messages) == 12
+
+
+def _closed_stdin(*args, env=None):
+    """The real entry point started with no standard input at all (fd 0 closed), as a
+    scheduled task or a launcher without a terminal starts it."""
+    return subprocess.run([sys.executable, "-c", "from workbook.cli import main; main()", *map(str, args)],
+                          preexec_fn=lambda: os.close(0), capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+
+
+def test_mail_with_stdin_closed_refuses_in_chinese(server, tmp_path):
+    """HOSTILE F18: the confirmation and the password prompt crashed (AttributeError)."""
+    inbox, port = server
+    path = _workbook(tmp_path, port)
+    done = _closed_stdin("mail", path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "没有可交互的终端" in done.stdout + done.stderr and "内部错误" not in done.stdout + done.stderr
+    assert not inbox.messages
+    (tmp_path / "pw").mkdir()
+    path = _workbook(tmp_path / "pw", port, user="zzb")
+    env = {k: v for k, v in os.environ.items() if k != "SHUPING_TEST_SMTP_PASSWORD"}
+    done = subprocess.run([sys.executable, "-c", "from workbook.cli import main; main()", "mail", str(path), "--yes"],
+                          preexec_fn=lambda: os.close(0), capture_output=True, text=True, timeout=120, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode in (1, 2) and "没有找到邮箱密码" in "".join(output.split()) and "内部错误" not in output
+    assert not inbox.messages
+
+
+def test_smtp_errors_reach_the_clerk_in_chinese(server, tmp_path):
+    """HOSTILE F9: "Connection unexpectedly closed" and the OS's English reached the clerk."""
+    inbox, port = server
+    path = _workbook(tmp_path, port)
+    inbox.hang_up_on.add("r05@units.example.cn")
+    done = mail(path, "--yes")
+    assert done.exit_code == 1 and "连接中断" in done.output
+    assert "Connection" not in done.output and "unexpectedly" not in done.output, done.output
+    inbox.hang_up_on.clear()
+    book = openpyxl.load_workbook(path)
+    for row in book[S.SHEET_MAIL].iter_rows(min_row=2):
+        if row[0].value == S.MAIL_PORT:
+            row[1].value = free_port()                       # nobody listens there
+    book.save(path)
+    done = mail(path, "--yes", "--resend")
+    assert done.exit_code != 0 and "无法连接邮件服务器" in done.output, done.output
+    assert "refused" not in done.output.lower() and "Errno" not in done.output, done.output

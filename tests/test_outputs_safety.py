@@ -74,6 +74,96 @@ def test_tally_json_onto_the_workbook_is_refused_before_anything_is_written(tmp_
     assert workbook.read_bytes() == before and not (tmp_path / "w_成果").exists()
 
 
+def test_tally_json_onto_one_of_our_own_workbooks_is_refused(tmp_path):
+    """HOSTILE F10: --json 计票汇总表.xlsx (written by the same run) overwrote it with JSON, exit 0."""
+    workbook = new_workbook(tmp_path / "w.xlsx", demo=True)
+    out = tmp_path / "out"
+    assert cli("tally", workbook, "-o", out).exit_code == 0
+    before = snapshot(out)
+    refused(cli("tally", workbook, "-o", out, "--json", out / "计票汇总表.xlsx"), ".json", "未写出任何文件")
+    refused(cli("tally", workbook, "-o", out, "--json", tmp_path / "result.txt"), ".json")
+    assert snapshot(out) == before
+    done = cli("tally", workbook, "-o", out, "--json", tmp_path / "结果.json")
+    assert done.exit_code == 0 and (tmp_path / "结果.json").read_bytes().startswith(b"{")
+
+
+@pytest.mark.parametrize("command,name", [
+    (["tally", "-o", "{out}", "--json", "{out}/mine.json"], "mine.json"),
+    (["tally", "-o", "{out}"], "计票汇总表.xlsx"),
+    (["forms", "-o", "{out}"], "评议表.xlsx"),
+    (["progress", "-o", "{out}"], "整改进度.xlsx"),
+    (["notices", "-o", "{out}", "--no-pdf"], "结果通报.docx"),
+])
+def test_every_output_refusal_exits_2(tmp_path, command, name):
+    """docs/cli.md: an output that is a file shuping did not write is refused with exit 2."""
+    workbook = new_workbook(tmp_path / "w.xlsx", demo=True)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).write_bytes(b"the clerk's own")
+    args = [a.replace("{out}", str(out)) for a in command]
+    refused(cli(args[0], workbook, *args[1:]), "不是shuping写出的文件", "未写出任何文件")
+    assert (out / name).read_bytes() == b"the clerk's own"
+
+
+def _disk_full_for(monkeypatch, fragment: str):
+    """fsync of any file whose name holds `fragment` fails as on a full disk (ENOSPC)."""
+    import errno
+
+    real = os.fsync
+
+    def fsync(fd):
+        if fragment in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to tell files apart")
+def test_a_full_disk_during_tally_replaces_none_of_the_set(tmp_path, monkeypatch):
+    """HOSTILE F1: 计票汇总表 and 结果通报表 were new, 计票结果.json still the previous count,
+    and the message said 未留下不完整的文件. Now: none replaced, and said so."""
+    workbook = new_workbook(tmp_path / "w.xlsx", demo=True)
+    out = tmp_path / "w_成果"
+    assert cli("tally", workbook).exit_code == 0
+    before = snapshot(out)
+    book = openpyxl.load_workbook(workbook)
+    sheet = book[S.SHEET_BALLOTS]
+    sheet.cell(3, 4).value = "差" if sheet.cell(3, 4).value != "差" else "好"     # the count changes
+    book.save(workbook)
+    _disk_full_for(monkeypatch, "计票结果")
+    done = cli("tally", workbook)
+    text = flat(done.output)
+    assert done.exit_code != 0 and "磁盘空间不足" in text and "都没有替换" in text, done.output
+    assert "计票结果.json" in text and ".~shuping" not in text
+    assert snapshot(out) == before                                     # the previous set, whole
+    assert not [p for p in out.iterdir() if p.name.startswith(".~shuping")]
+    monkeypatch.undo()
+    assert cli("tally", workbook).exit_code == 0 and snapshot(out) != before
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to tell files apart")
+def test_a_full_disk_during_notices_says_which_files_are_new_and_which_old(tmp_path, monkeypatch):
+    """HOSTILE F1 (notices): the notices and bulletin are one set (none replaced when one
+    fails); a failure later names the files now new and those still from the last run."""
+    workbook = new_workbook(tmp_path / "w.xlsx", demo=True)
+    out = tmp_path / "w_成果"
+    assert cli("notices", workbook, "--date", "2024-01-25", "--no-pdf").exit_code == 0
+    before = snapshot(out)
+    _disk_full_for(monkeypatch, "通知/.~shuping-05_")                  # one notice cannot be written
+    done = cli("notices", workbook, "--date", "2024-02-01", "--no-pdf")
+    assert done.exit_code != 0 and "都没有替换" in flat(done.output), done.output
+    assert snapshot(out) == before
+    monkeypatch.undo()
+    _disk_full_for(monkeypatch, "分发/03_")                            # a copy for the units
+    done = cli("notices", workbook, "--date", "2024-02-01", "--no-pdf")
+    text = flat(done.output)
+    assert done.exit_code != 0 and "已是新的" in text and "仍是上次生成的" in text, done.output
+    new, old = text.split("此后已写出新的：")[1].split("仍是上次生成的：")
+    assert "分发/01_" in new and "分发/02_" in new and "分发/03_" not in new
+    assert "分发/04_" in old and "分发.zip" in old
+
+
 def test_a_link_to_the_workbook_is_the_workbook(tmp_path):
     workbook = new_workbook(tmp_path / "w.xlsx", demo=True)
     out = tmp_path / "out"
@@ -150,6 +240,32 @@ def test_a_renamed_unit_loses_only_our_old_files(tmp_path):
     assert (out / "分发" / "空文件夹").is_dir()
     notices = sorted(p.name for p in (out / "通知").iterdir() if p.name.startswith("01_"))
     assert notices == ["01_区公安分局党委（新）_韦建国_反馈意见.docx"]
+
+
+def test_a_crafted_manifest_entry_outside_the_folder_is_never_deleted(tmp_path):
+    """HOSTILE F8: manifest names that climb out (分发/../../x), are absolute, or go through
+    a linked sub-folder are ignored, even when their recorded hash matches the file."""
+    import json
+
+    workbook = new_workbook(tmp_path / "w.xlsx", demo=True)
+    out = tmp_path / "w_成果"
+    assert cli("notices", workbook, "--date", "2024-01-25", "--no-pdf").exit_code == 0
+    victim = tmp_path / "victim.docx"
+    victim.write_bytes(b"victim content")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "victim.docx").write_bytes(b"victim content")
+    (out / "分发" / "链接").symlink_to(elsewhere, target_is_directory=True)
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    entry = {"command": "notices", "sha256": digest(victim), "size": len(b"victim content"),
+             "time": "2026-12-02T16:01:08"}
+    for name in ("分发/../../victim.docx", str(victim), "分发/链接/victim.docx"):
+        manifest["files"][name] = entry
+    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    done = cli("notices", workbook, "--no-pdf")
+    assert done.exit_code == 0, done.output
+    assert victim.read_bytes() == b"victim content"
+    assert (elsewhere / "victim.docx").read_bytes() == b"victim content"
 
 
 # --- 3. the right notice to the right person -------------------------------------------------
@@ -379,6 +495,28 @@ def test_a_template_cannot_run_code(tmp_path):
     assert not marker.exists() and not (tmp_path / "会_成果" / "通知").exists()
     done = cli("mail", path, "--dry-run")                               # mail makes never-made papers in a preview
     assert done.exit_code == 2 and not marker.exists(), done.output
+
+
+@pytest.mark.parametrize("text,words", [
+    ("{{ 'ab' * 3000000000 }}", "过长"),                          # 6 GB before the bound
+    ("{{ '%s' % 'a' * 100000000 }}", "过长"),
+    ("{{ 2 ** 1000000000 }}", "过长"),
+    ("{% for i in range(100000000) %}x{% endfor %}", "过长"),
+    ("{% for i in range(9000) %}{{ 'a' * 900000 }}{% endfor %}", "过长"),   # each small, 8 GB in all
+    ("{% include '/etc/passwd' %}", "无法计算"),
+    ("{{ 1/0 }}", "无法计算"),
+    ("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}", "调用自身"),
+    ("{{ 姓名 * 100000 }}", "不存在的名称"),
+    ("{{ 1 + }}", "写得不对"),
+])
+def test_a_hostile_or_broken_template_is_refused_in_chinese(tmp_path, text, words):
+    """HOSTILE F5: each gave 内部错误 in English (exit 1) or ran out of memory."""
+    path = new_workbook(tmp_path / "会.xlsx", demo=True)
+    _template_with(tmp_path, text)
+    done = cli("notices", path, "--no-pdf")
+    refused(done, "通知模板.docx", words, "未写出任何文件")
+    assert "内部错误" not in done.output and "?" not in done.output
+    assert not (tmp_path / "会_成果" / "通知").exists()
 
 
 def test_the_clerks_text_stays_text_in_a_notice(tmp_path):

@@ -737,6 +737,8 @@ def mail(path: WorkbookPath,
          only: Annotated[Optional[list[str]], typer.Option("--only", help="只发给这些编号（可重复，或用逗号分隔）")] = None,
          to_leaders: Annotated[bool, typer.Option("--to-leaders", help="与 --only 同用时也发给领导抄送")] = False,
          resend: Annotated[bool, typer.Option("--resend", help="重发附件已变化或上次中断无法确认的邮件")] = False,
+         allow_shared_address: Annotated[bool, typer.Option(
+             "--allow-shared-address", help="几位述职人（或领导）确实共用一个邮箱时，仍照发")] = False,
          ) -> None:
     """按“邮件设置”把每位述职人自己的反馈意见发给本人，把计票汇总表和结果通报发给领导抄送；同一封邮件不会重复发送。
 
@@ -748,7 +750,7 @@ def mail(path: WorkbookPath,
 
     console = _stdout_console()
     with _stderr_console().status("正在准备邮件…"):
-        plan = plan_mail(path, only, to_leaders, resend, dry_run)
+        plan = plan_mail(path, only, to_leaders, resend, dry_run, allow_shared=allow_shared_address)
     try:
         _mail_run(plan, dry_run, yes, console, mail_password, send_planned, write_drafts)
     finally:
@@ -790,10 +792,15 @@ def _mail_run(plan, dry_run, yes, console, mail_password, send_planned, write_dr
     if not plan.to_send:
         console.print("没有需要发送的邮件。")
         raise typer.Exit(1 if held else 0)
+    if not yes and sys.stdin is None:       # started with no standard input at all (a scheduled task)
+        from .errors import UsageError
+
+        raise UsageError("没有可交互的终端：请加 --yes 确认发送，并用环境变量提供密码（“邮件设置”中的密码环境变量）；"
+                         "未发送任何邮件")
     if not yes and not _confirm_send():
         console.print("未确认，未发送任何邮件。")
         raise typer.Exit(1)
-    password = mail_password(plan.settings, sys.stdin.isatty(),
+    password = mail_password(plan.settings, sys.stdin is not None and sys.stdin.isatty(),
                              lambda: typer.confirm("把密码保存到本机的系统密码库（下次不再询问）？", default=False))
     with _stderr_console().status("正在发送…") as status:
         results = send_planned(plan, password, progress=status.update)

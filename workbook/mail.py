@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from email.message import Message
@@ -57,6 +58,34 @@ def valid_address(text: str) -> bool:
 
 def split_addresses(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[;；,，\s]+", text or "") if part.strip()]
+
+
+def address_key(text: str) -> str:
+    """One mailbox, however typed: full-width folded (NFKC), trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", text or "").strip().casefold()
+
+
+def shared_addresses(reporters: Sequence, leaders: Sequence[str]) -> dict[str, list[str]]:
+    """编号 -> who else has that reporter's mailbox (other reporters by "编号 姓名", and
+    "领导抄送"), for each reporter whose 电子邮箱 is not theirs alone."""
+    owners: dict[str, list[str]] = {}
+    for reporter in reporters:
+        key = address_key(reporter.email or "")
+        if key:
+            owners.setdefault(key, []).append(reporter.id)
+    leader_keys = {address_key(a) for a in leaders if address_key(a)}
+    labels = {r.id: r.label for r in reporters}
+    shared: dict[str, list[str]] = {}
+    for reporter in reporters:
+        key = address_key(reporter.email or "")
+        if not key:
+            continue
+        others = [labels[i] for i in owners[key] if i != reporter.id]
+        if key in leader_keys:
+            others.append("领导抄送")
+        if others:
+            shared[reporter.id] = list(dict.fromkeys(others))
+    return shared
 
 
 def digest(path: Path) -> str:
@@ -115,11 +144,14 @@ class MailSettings:
 
 def plan_messages(book, papers: dict[str, Sequence[Path]], summary: Path | None, bulletin: Path | None,
                   settings: MailSettings, deadline: str, only: Sequence[str] = (),
-                  leaders: bool = True) -> list[Outgoing]:
+                  leaders: bool = True, allow_shared: bool = False) -> list[Outgoing]:
     """One message per reporter (their own papers only: `papers` maps a reporter's 编号 to
-    the files made for that reporter, from the notices' manifest) and one to 领导抄送."""
+    the files made for that reporter, from the notices' manifest) and one to 领导抄送.
+    A reporter whose mailbox is also another reporter's or a leader's is not sent to
+    unless `allow_shared` (the clerk said it is one person's mailbox)."""
     title = book.meeting.shown_title
     messages = []
+    shared = {} if allow_shared else shared_addresses(book.reporters, settings.leaders)
     for reporter in book.reporters:
         if only and reporter.id not in only:
             continue
@@ -132,6 +164,9 @@ def plan_messages(book, papers: dict[str, Sequence[Path]], summary: Path | None,
             problem = "“述职人”表中没有填写电子邮箱"
         elif not valid_address(address):
             problem = f"电子邮箱“{address}”格式不正确"
+        elif reporter.id in shared:
+            problem = (f"电子邮箱“{address}”也是{'、'.join(shared[reporter.id])}的邮箱：为免把反馈意见发给别人，"
+                       "不发送；确是同一邮箱请加 --allow-shared-address")
         elif not attachments:
             problem = "没有找到该述职人的反馈意见文件"
         messages.append(Outgoing(f"reporter:{reporter.id}", reporter.label, [address] if address else [],

@@ -138,9 +138,16 @@ def review_papers(result, issue_date: _dt.date | None = None, today: _dt.date | 
         today = today or _dt.date.today()
         if abs((issue_date - today).days) > FAR_DAYS:
             add("REVIEW_DATE_FAR", f"成文日期{shown}距今天{abs((issue_date - today).days)}天，请确认（用 --date 指定）")
+    from .mail import shared_addresses, split_addresses
+
+    shared = shared_addresses(book.reporters, split_addresses(str((book.mail or {}).get(S.MAIL_LEADERS) or "")))
     for r in result.reporters:
         graded = r.grade if r.score_rounded is not None else None
         doubts += _reporter_doubts(book, r.reporter, graded, r.score_rounded is not None)
+        if r.reporter.id in shared:
+            doubts.append(Doubt(r.reporter.id, r.reporter.label, "REVIEW_SHARED_ADDRESS",
+                                f"电子邮箱“{(r.reporter.email or '').strip()}”也是{'、'.join(shared[r.reporter.id])}"
+                                "的邮箱，其反馈意见会被别人看到"))
     return doubts
 
 

@@ -209,9 +209,22 @@ def check_rectification_dates(book: Book, today: _dt.date | None = None) -> list
     return issues
 
 
+def check_shared_emails(book: Book) -> list[Issue]:
+    """A mailbox typed for several reporters (a filled-down 电子邮箱) or a leader's address:
+    each such cell is named, with whose else it is (mail refuses to send there)."""
+    from .mail import split_addresses, shared_addresses
+
+    leaders = split_addresses(str((book.mail or {}).get(S.MAIL_LEADERS) or ""))
+    shared = shared_addresses(book.reporters, leaders)
+    return [warning("REPORTER_SHARED_EMAIL", r.source.at(5),
+                    f"电子邮箱“{r.email.strip()}”也是{'、'.join(shared[r.id])}的邮箱：发送邮件时不会发给这一位"
+                    "（以免别人收到其反馈意见）；确是同一邮箱，发送时加 --allow-shared-address", found=r.email)
+            for r in book.reporters if r.id in shared]
+
+
 VALIDATORS: tuple[Callable[[Book], list[Issue]], ...] = (
     check_reporters, check_items, check_categories, check_rules, check_ballot_ids, check_balance,
-    check_comments, check_rectifications,
+    check_comments, check_rectifications, check_shared_emails,
 )
 
 

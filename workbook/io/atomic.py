@@ -46,6 +46,10 @@ _OS_ERRORS = {
     errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限", errno.EROFS: "磁盘是只读的",
     errno.ENAMETOOLONG: "文件名或路径太长", errno.ENOENT: "文件夹不存在", errno.EIO: "磁盘读写出错",
     errno.EEXIST: "文件已存在", errno.EFBIG: "文件超过了系统允许的大小", errno.ENOTDIR: "路径中有一段不是文件夹", errno.EISDIR: "这是一个文件夹",
+    errno.EADDRINUSE: "端口已被其他程序占用", errno.ECONNREFUSED: "对方拒绝连接（地址或端口不对，或服务没有运行）",
+    errno.ECONNRESET: "连接被对方断开", errno.ETIMEDOUT: "连接超时", errno.EHOSTUNREACH: "无法到达对方主机",
+    errno.ENETUNREACH: "网络不通", errno.ECONNABORTED: "连接被中止", errno.EPIPE: "连接已断开",
+    errno.EADDRNOTAVAIL: "本机没有这个地址",
 }
 
 
@@ -201,6 +205,49 @@ def _replace_via_temporary(target: Path, fill: Callable[[Path], None],
         except OSError:
             pass
     return target
+
+
+def write_temporary(target: Path, fill: Callable[[Path], None]) -> Path:
+    """The first half of an atomic write, for a set of files renamed together
+    (`rename_temporary`): `fill` writes a temporary beside `target`, synced. On failure the
+    temporary is gone and OutputError names `target` (never the temporary)."""
+    target = Path(target)
+    refuse_if_open(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=_temporary_prefix(target), suffix=target.suffix, dir=target.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"无法在“{target.parent}”中写入文件：{describe_os_error(exc)}") from None
+    temporary = Path(name)
+    try:
+        _give_mode(temporary, target)
+        fill(temporary)
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+    except BaseException as exc:
+        try:
+            if temporary.exists():
+                temporary.unlink()
+        except OSError:
+            pass
+        if isinstance(exc, OutputError):      # the writer's own atomic save: say the target's name
+            raise OutputError(str(exc).replace(temporary.name, target.name).replace("；未留下不完整的文件", "")) from None
+        if isinstance(exc, PermissionError):
+            raise OutputError(f"无法写入“{target.name}”：文件可能正在其他程序中打开，或没有写入权限") from None
+        os_error = _os_error_in(exc) if isinstance(exc, Exception) else None
+        if os_error is None:
+            raise
+        _quiet_collect(exc)
+        raise OutputError(f"写入“{target.name}”失败：{describe_os_error(os_error)}") from None
+    return temporary
+
+
+def rename_temporary(temporary: Path, target: Path) -> Path:
+    """The second half: the temporary renamed over `target` (OSError is the caller's)."""
+    os.replace(temporary, target)
+    _fsync_folder(Path(target).parent)
+    return Path(target)
 
 
 def atomic_save(target: Path, write: Callable[[Path], None],

@@ -364,30 +364,116 @@ def find_template(name: str, beside: Path | None) -> Path | None:
     return None
 
 
+TEMPLATE_MAX_TEXT = 1_000_000       # characters one template expression may make (a notice has some thousands)
+TEMPLATE_MAX_OUTPUT = 20_000_000    # characters one template may make in all
+TEMPLATE_MAX_RANGE = 10_000         # items of range() in a template
+_FORMAT_WIDTH = __import__("re").compile(r"%[-+ #0]*(?:\*|(\d+))?(?:\.(\*|\d+))?")
+
+
+def _bounded_environment():
+    """Jinja's sandbox, with bounds: `*`, `**` and `%` refuse results over TEMPLATE_MAX_TEXT
+    (`'ab' * 3000000000` would take all the memory), range() stops at TEMPLATE_MAX_RANGE,
+    and the whole output at TEMPLATE_MAX_OUTPUT. Over a bound: a SecurityError (refused)."""
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    def too_big() -> SecurityError:
+        return SecurityError("template result too large")
+
+    def size(value) -> int:
+        return len(value) if isinstance(value, (str, bytes, list, tuple)) else 0
+
+    class Bounded(SandboxedEnvironment):
+        intercepted_binops = frozenset(["*", "**", "%"])
+
+        def call_binop(self, context, operator, left, right):
+            if operator == "*":
+                for seq, times in ((left, right), (right, left)):
+                    if size(seq) or isinstance(seq, (str, bytes, list, tuple)):
+                        if isinstance(times, int) and size(seq) * max(times, 0) > TEMPLATE_MAX_TEXT:
+                            raise too_big()
+                if isinstance(left, int) and isinstance(right, int) and \
+                        left.bit_length() + right.bit_length() > 4 * TEMPLATE_MAX_TEXT:
+                    raise too_big()
+            elif operator == "**":
+                if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and \
+                        (right > 100_000 or left.bit_length() * right > 4 * TEMPLATE_MAX_TEXT):
+                    raise too_big()
+            elif operator == "%" and isinstance(left, str):
+                for match in _FORMAT_WIDTH.finditer(left):
+                    if "*" in match.group(0) or any(g and g.isdigit() and int(g) > TEMPLATE_MAX_TEXT
+                                                    for g in match.groups()):
+                        raise too_big()
+            result = super().call_binop(context, operator, left, right)
+            if size(result) > TEMPLATE_MAX_TEXT:
+                raise too_big()
+            return result
+
+    def bounded_range(*args):
+        if len(range(*args)) > TEMPLATE_MAX_RANGE:
+            raise too_big()
+        return range(*args)
+
+    def bounded_concat(parts) -> str:
+        out, total = [], 0
+        for part in parts:
+            total += len(part)
+            if total > TEMPLATE_MAX_OUTPUT:
+                raise too_big()
+            out.append(part)
+        return "".join(out)
+
+    def bounded_center(value, width=80):
+        if isinstance(width, int) and width > TEMPLATE_MAX_TEXT:
+            raise too_big()
+        return str(value).center(width)
+
+    environment = Bounded(autoescape=True)
+    environment.globals["range"] = bounded_range
+    environment.concat = bounded_concat      # type: ignore[method-assign]
+    environment.filters["center"] = bounded_center
+    return environment
+
+
 def render(template: Path | bytes, context: dict[str, Any], drop_columns: Sequence[str] = ()) -> bytes:
     """Fill a template; the clerk's text is escaped (an "&" or "<" stays text). Table
     columns headed by a text in `drop_columns` are removed afterwards (the bulletin's
     好评率 when 参数设置 says 否), so one template serves both."""
     from docxtpl import DocxTemplate
-    from jinja2 import TemplateError
+    from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
-    from jinja2.sandbox import SandboxedEnvironment
 
     from ..errors import TemplateRefused
 
     where = "内置模板" if isinstance(template, bytes) else f"模板“{template}”"
     source = io.BytesIO(template) if isinstance(template, bytes) else str(template)
     # Templates are data: rendered in Jinja's sandbox (no attribute a template must not reach,
-    # no call into Python), with the clerk's text escaped as XML.
+    # no call into Python), with the clerk's text escaped as XML, and with bounds on size.
+    tail = "无法使用，未写出任何文件。请在 Word 中改正，或换用 templates/ 中的模板"
     try:
         document = DocxTemplate(source)
-        document.render(context, jinja_env=SandboxedEnvironment(autoescape=True), autoescape=True)
-    except SecurityError:
+        document.render(context, jinja_env=_bounded_environment(), autoescape=True)
+    except SecurityError as exc:
+        if "too large" in str(exc):
+            raise TemplateRefused(f"{where}中的 {{{{ … }}}} 或 {{% … %}} 标记会生成过长的内容（超过 "
+                                  f"{TEMPLATE_MAX_TEXT:,} 字或循环超过 {TEMPLATE_MAX_RANGE:,} 次），{tail}") from None
         raise TemplateRefused(f"{where}中有不允许的模板代码（试图访问程序内部的属性或函数），已拒绝使用，"
                               "未写出任何文件。请删去其中 {{ … }} 里的这部分，或换用 templates/ 中的模板") from None
-    except TemplateError as exc:
-        raise TemplateRefused(f"{where}中的 {{{{ … }}}} 或 {{% … %}} 标记写得不对（第 {getattr(exc, 'lineno', '?')} 处附近），"
-                              "无法使用，未写出任何文件。请在 Word 中改正，或换用 templates/ 中的模板") from None
+    except TemplateSyntaxError as exc:
+        near = f"（第 {exc.lineno} 行附近）" if getattr(exc, "lineno", None) else ""
+        raise TemplateRefused(f"{where}中的 {{{{ … }}}} 或 {{% … %}} 标记写得不对{near}，{tail}") from None
+    except UndefinedError:
+        raise TemplateRefused(f"{where}中的 {{{{ … }}}} 或 {{% … %}} 标记用了不存在的名称或属性，{tail}") from None
+    except TemplateError:
+        raise TemplateRefused(f"{where}中的 {{{{ … }}}} 或 {{% … %}} 标记写得不对，{tail}") from None
+    except RecursionError:
+        raise TemplateRefused(f"{where}中的 {{{{ … }}}} 或 {{% … %}} 标记无休止地调用自身，{tail}") from None
+    except MemoryError:
+        raise TemplateRefused(f"{where}中的 {{{{ … }}}} 或 {{% … %}} 标记会生成过长的内容，{tail}") from None
+    except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError):
+        # 1/0, an int added to a text, a missing key… raised while the template runs
+        raise TemplateRefused(f"{where}中的 {{{{ … }}}} 或 {{% … %}} 标记无法计算（如除以 0、文字与数字相加），"
+                              f"{tail}") from None
     for table in document.docx.tables if drop_columns else ():
         headers = [cell.text.strip() for cell in table.rows[0].cells]
         for header in drop_columns:

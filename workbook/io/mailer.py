@@ -33,6 +33,25 @@ def _answer(code: int, text: bytes | str) -> str:
     return f"{code} {text}".strip()
 
 
+def _words(exc: BaseException) -> str:
+    """What went wrong on the line, in Chinese (smtplib and the OS speak English)."""
+    from .atomic import describe_os_error
+
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return "邮件服务器断开了连接"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return "邮件服务器答复：" + _answer(exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, smtplib.SMTPException):
+        return "与邮件服务器的对话出错"
+    if isinstance(exc, socket.gaierror):
+        return "找不到这个服务器（请核对“SMTP服务器”和网络）"
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return "等待服务器应答超时"
+    if isinstance(exc, OSError):
+        return describe_os_error(exc)
+    return "连接出错"
+
+
 class Mailer:
     def __init__(self, settings: MailSettings, password: str | None, timeout: float = TIMEOUT):
         self.settings = settings
@@ -59,10 +78,10 @@ class Mailer:
             raise OutputError(f"邮件服务器 {where} 拒绝登录（用户名或密码不对）：{_answer(exc.smtp_code, exc.smtp_error)}") from None
         except ssl.SSLError as exc:
             self.close()
-            raise OutputError(f"与邮件服务器 {where} 建立加密连接失败（{exc.reason or exc}）；请核对“加密方式”和端口") from None
+            raise OutputError(f"与邮件服务器 {where} 建立加密连接失败（{exc.reason or '握手失败'}）；请核对“加密方式”和端口") from None
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
-            raise OutputError(f"无法连接邮件服务器 {where}：{exc}") from None
+            raise OutputError(f"无法连接邮件服务器 {where}：{_words(exc)}") from None
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -89,14 +108,14 @@ class Mailer:
                     return State.FAILED, f"收件人 {recipient} 被拒绝：" + _answer(code, text)
         except (OSError, smtplib.SMTPException) as exc:
             self.smtp = None
-            return State.FAILED, f"发送前连接中断，未发出：{exc}"
+            return State.FAILED, f"发送前连接中断，未发出：{_words(exc)}"
         try:
             code, text = smtp.data(as_wire_bytes(email))
         except smtplib.SMTPDataError as exc:
             return State.FAILED, "邮件被服务器拒收：" + _answer(exc.smtp_code, exc.smtp_error)
         except (OSError, smtplib.SMTPException, socket.timeout) as exc:
             self.smtp = None
-            return State.SENDING, f"传送邮件内容时连接中断，无法确认对方是否收到：{exc}"
+            return State.SENDING, f"传送邮件内容时连接中断，无法确认对方是否收到：{_words(exc)}"
         if code != 250:
             return State.FAILED, "邮件被服务器拒收：" + _answer(code, text)
         return State.ACCEPTED, _answer(code, text)

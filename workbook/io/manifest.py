@@ -47,6 +47,16 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
+def plain_name(name: object) -> bool:
+    """A manifest name we would ever write: relative, `/`-separated, no `..` or `.` part,
+    no backslash or drive. Anything else in a manifest (crafted, or from elsewhere) is ignored."""
+    if not isinstance(name, str) or not name or "\\" in name or ":" in name or "\0" in name:
+        return False
+    if name.startswith("/"):
+        return False
+    return all(part not in ("", ".", "..") for part in name.split("/"))
+
+
 def _same(a: Path, b: Path) -> bool:
     try:
         if a.exists() and b.exists() and os.path.samefile(a, b):
@@ -125,7 +135,8 @@ class OutputFolder:
             return        # unreadable: nothing is known to be ours, so nothing existing is replaced
         if isinstance(data, dict) and data.get("format") == FORMAT:
             files = data.get("files")
-            self.files = {k: v for k, v in files.items() if isinstance(v, dict)} if isinstance(files, dict) else {}
+            self.files = ({k: v for k, v in files.items() if isinstance(v, dict) and plain_name(k)}
+                          if isinstance(files, dict) else {})
             records = data.get("records")
             self.records = records if isinstance(records, dict) else {}
         self._records_read = json.loads(json.dumps(self.records))
@@ -157,8 +168,21 @@ class OutputFolder:
     def path(self, name: str) -> Path:
         return self.folder.joinpath(*name.split("/"))
 
+    def inside(self, name: str) -> bool:
+        """`name` stays in this folder: plain, and no folder on its way is a link elsewhere."""
+        if not plain_name(name):
+            return False
+        try:
+            root = self.folder.resolve()
+            parent = self.path(name).parent.resolve()
+        except (OSError, RuntimeError):
+            return False
+        return parent == root or root in parent.parents
+
     def owned(self, name: str) -> bool:
         """The file at `name` is one we wrote and nobody changed since (or is absent)."""
+        if not self.inside(name):
+            return False
         target = self.path(name)
         if not target.exists() and not target.is_symlink():
             return True
@@ -236,11 +260,53 @@ class OutputFolder:
         writer(target)
         return self.record(name)
 
+    def write_all(self, items: list[tuple[str, Callable[[Path], Any]]]) -> list[Path]:
+        """A run's files as one set: each `writer(path)` fills a temporary; only when all are
+        written are they renamed over the old ones. A failure while writing leaves every old
+        file as it was (and says so); one while renaming says which files are new and which old."""
+        from ..errors import OutputError
+        from .atomic import rename_temporary, write_temporary
+
+        names = [name for name, _ in items]
+        self.claim_all(names)
+        staged: list[tuple[str, Path]] = []
+
+        def drop(temporaries) -> None:
+            for _, temporary in temporaries:
+                try:
+                    temporary.unlink()
+                except OSError:
+                    pass
+
+        try:
+            for name, writer in items:
+                staged.append((name, write_temporary(self.path(name), writer)))
+        except OutputError as exc:
+            drop(staged)
+            raise OutputError(f"{exc}；本次的文件都没有替换（{'、'.join(names)} 仍是上次生成的，或原本没有）。"
+                              "请腾出空间后重新运行") from None
+        except BaseException:
+            drop(staged)
+            raise
+        made: list[Path] = []
+        for k, (name, temporary) in enumerate(staged):
+            try:
+                rename_temporary(temporary, self.path(name))
+            except OSError as exc:
+                drop(staged[k:])
+                new = "、".join(names[:k]) or "（无）"
+                raise OutputError(f"替换“{name}”失败：{describe_os_error(exc)}；已是新结果：{new}；"
+                                  f"仍是上次的：{'、'.join(names[k:])}。请重新运行") from None
+            made.append(self.record(name))
+        return made
+
     def write_bytes(self, name: str, data: bytes) -> Path:
         return self.write(name, lambda target: atomic_write_bytes(target, data))
 
     def remove(self, name: str) -> bool:
         """Delete `name` only when it is ours and unchanged; True when it is gone."""
+        if not self.inside(name):
+            return False
         target = self.path(name)
         if not target.exists() and not target.is_symlink():
             self.files.pop(name, None)

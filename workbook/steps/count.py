@@ -54,6 +54,12 @@ def run_tally(path: str | os.PathLike, out: str | os.PathLike | None = None,
             raise UsageError(f"--json 应指定一个文件，“{json_target}”是文件夹")
         side = OutputFolder(json_target.parent, [path], "tally --json")
         side.check(json_target.name)          # refused before anything is written
+        if json_target.suffix.lower() != ".json":
+            # 计票汇总表.xlsx (ours, so the manifest allows it) would become JSON under an .xlsx name
+            from ..errors import OutputRefused
+
+            raise OutputRefused(f"--json 应指定以 .json 结尾的文件；“{json_target}”不是，写出会让它变成打不开的"
+                                f"文件，未写出任何文件。请改用如“{json_target.with_suffix('.json').name}”的名称")
     if write_files:
         from ..io.manifest import OutputFolder
         from ..io.results_xlsx import write_sheets
@@ -64,13 +70,16 @@ def run_tally(path: str | os.PathLike, out: str | os.PathLike | None = None,
         properties = fingerprint_properties(fingerprints)
         paper = paper or book.params.paper
         with OutputFolder(output_dir(path, out), [path], "tally") as folder:
-            folder.claim_all([S.SUMMARY_WORKBOOK, S.BULLETIN_WORKBOOK, S.RESULT_JSON])
-            run.outputs.append(folder.write(S.SUMMARY_WORKBOOK, lambda target: write_sheets(
-                target, result_sheets(result, issues, stamp, fingerprints, paper), book.params.decimals, properties,
-                paper=paper)))
-            run.outputs.append(folder.write(S.BULLETIN_WORKBOOK, lambda target: write_sheets(
-                target, [bulletin_sheet(result)], book.params.decimals, properties, title="结果通报表")))
-            run.outputs.append(folder.write(S.RESULT_JSON, lambda target: write_json(target, run.json)))
+            # one set: all three written to temporaries first, renamed only when all are written,
+            # so a full disk never leaves a new 计票汇总表 beside the previous run's 计票结果.json
+            run.outputs += folder.write_all([
+                (S.SUMMARY_WORKBOOK, lambda target: write_sheets(
+                    target, result_sheets(result, issues, stamp, fingerprints, paper), book.params.decimals,
+                    properties, paper=paper)),
+                (S.BULLETIN_WORKBOOK, lambda target: write_sheets(
+                    target, [bulletin_sheet(result)], book.params.decimals, properties, title="结果通报表")),
+                (S.RESULT_JSON, lambda target: write_json(target, run.json)),
+            ])
             folder.records["tally"] = {"fingerprints": fingerprints, "workbook": Path(path).name, "made": stamp}
             folder.save()
     if json_target is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import schema as S
+from ..errors import OutputError
 from ..issues import Issue
 from ..tally import tally
 from ..io.book import load_book
@@ -192,32 +193,45 @@ def run_notices(path: str | os.PathLike, out: str | os.PathLike | None = None,
             delivered += [(paper, f"{unit}/{paper.rpartition('/')[2]}") for paper in papers]
         folder.claim_all([*main, *pdf_names, *(d for _, d in delivered), S.DELIVERY_ZIP])
 
-        # 3. write
-        for _, name, data in notices:
-            run.notices.append(folder.write_bytes(name, data))
-        run.bulletin = folder.write_bytes(S.BULLETIN_DOCUMENT, bulletin)
-        made_pdfs: set[str] = set()
-        if pdf:
-            step("正在转换 PDF（LibreOffice）…")
-            with tempfile.TemporaryDirectory(prefix="shuping-pdf-") as scratch:
-                scratch = Path(scratch)
-                _, run.pdf_note = G.convert_to_pdf(run.notices + [run.bulletin], scratch)
-                for name in main:
-                    converted = scratch / pdf_of(name).rpartition("/")[2]
-                    if converted.exists():
-                        run.pdfs.append(folder.write_bytes(pdf_of(name), converted.read_bytes()))
-                        made_pdfs.add(pdf_of(name))
-        # notices of ours no longer made (a reporter renamed or removed): gone; the clerk's stay
-        run.kept_in_delivery = folder.prune(S.NOTICES_FOLDER, keep=[*(n for _, n, _ in notices), *made_pdfs])
-        step("正在整理分发文件夹…")
-        wanted = [(paper, copy) for paper, copy in delivered if not paper.endswith(".pdf") or paper in made_pdfs]
-        run.kept_in_delivery += folder.prune(S.DELIVERY_FOLDER, keep=[copy for _, copy in wanted])
-        packed: list[tuple[Path, str]] = []
-        for paper, copy in wanted:
-            written = folder.write_bytes(copy, folder.path(paper).read_bytes())
-            packed.append((written, copy.split("/", 1)[1]))
-        run.units = [folder.path(unit) for unit in units]
-        run.archive = folder.write(S.DELIVERY_ZIP, lambda target: write_zip(target, packed))
+        # 3. write: the notices and the bulletin as one set (a full disk replaces none of them);
+        # after them, a failure says exactly which files are new and which are still the last run's
+        made = folder.write_all([*((name, lambda target, data=data: target.write_bytes(data))
+                                   for _, name, data in notices),
+                                 (S.BULLETIN_DOCUMENT, lambda target: target.write_bytes(bulletin))])
+        run.notices, run.bulletin = made[:-1], made[-1]
+        later = [*pdf_names, *(d for _, d in delivered), S.DELIVERY_ZIP]
+        written: list[str] = []
+        try:
+            made_pdfs: set[str] = set()
+            if pdf:
+                step("正在转换 PDF（LibreOffice）…")
+                with tempfile.TemporaryDirectory(prefix="shuping-pdf-") as scratch:
+                    scratch = Path(scratch)
+                    _, run.pdf_note = G.convert_to_pdf(run.notices + [run.bulletin], scratch)
+                    for name in main:
+                        converted = scratch / pdf_of(name).rpartition("/")[2]
+                        if converted.exists():
+                            run.pdfs.append(folder.write_bytes(pdf_of(name), converted.read_bytes()))
+                            made_pdfs.add(pdf_of(name))
+                            written.append(pdf_of(name))
+            # notices of ours no longer made (a reporter renamed or removed): gone; the clerk's stay
+            run.kept_in_delivery = folder.prune(S.NOTICES_FOLDER, keep=[*(n for _, n, _ in notices), *made_pdfs])
+            step("正在整理分发文件夹…")
+            wanted = [(paper, copy) for paper, copy in delivered if not paper.endswith(".pdf") or paper in made_pdfs]
+            run.kept_in_delivery += folder.prune(S.DELIVERY_FOLDER, keep=[copy for _, copy in wanted])
+            packed: list[tuple[Path, str]] = []
+            for paper, copy in wanted:
+                written_copy = folder.write_bytes(copy, folder.path(paper).read_bytes())
+                written.append(copy)
+                packed.append((written_copy, copy.split("/", 1)[1]))
+            run.units = [folder.path(unit) for unit in units]
+            run.archive = folder.write(S.DELIVERY_ZIP, lambda target: write_zip(target, packed))
+        except OutputError as exc:
+            old = [name for name in later if name not in written and folder.path(name).exists()]
+            raise OutputError(
+                f"{exc}。反馈意见 {len(notices)} 份和结果通报（{S.NOTICES_FOLDER}/ 与 {S.BULLETIN_DOCUMENT}）已是新的；"
+                f"此后已写出新的：{'、'.join(written) or '（无）'}；仍是上次生成的：{'、'.join(old) or '（无）'}。"
+                "请腾出空间后重新运行") from None
 
         common, own = notice_sources(book, template_hash, issue_date)
         folder.records["notices"] = {

@@ -142,7 +142,7 @@ def _never_made(folder: Path) -> bool:
 
 
 def plan_mail(path: str | os.PathLike, only: Sequence[str] | None = None, to_leaders: bool = False,
-              resend: bool = False, dry_run: bool = False) -> MailPlan:
+              resend: bool = False, dry_run: bool = False, allow_shared: bool = False) -> MailPlan:
     """What would be sent to whom. Papers are never made here: when they are missing or
     older than what they are made from (by content, never by file times), the plan says
     what changed and which command makes them anew, and nothing is sent. A sending plan
@@ -200,7 +200,7 @@ def plan_mail(path: str | os.PathLike, only: Sequence[str] | None = None, to_lea
                 if start and book.meeting.deadline_days is not None else "规定时限")
     summary = folder / S.SUMMARY_WORKBOOK
     plan.messages = plan_messages(book, papers, summary, bulletin[0] if bulletin else None, settings, deadline,
-                                  wanted, leaders=to_leaders or not wanted)
+                                  wanted, leaders=to_leaders or not wanted, allow_shared=allow_shared)
     plan.decisions = {m.key: decide(m, plan.log, resend) for m in plan.messages}
     return plan
 

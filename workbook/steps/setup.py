@@ -59,7 +59,11 @@ def run_demo(folder: str | os.PathLike | None = None) -> DemoRun:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"无法创建文件夹“{folder}”：{exc.strerror or exc}") from exc
+        from ..io.atomic import describe_os_error
+
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"“{folder}”是一个已有的文件，不是文件夹；请指定一个新的或已有的文件夹") from None
+        raise OutputError(f"无法创建文件夹“{folder}”：{describe_os_error(exc)}") from None
     from ..demo import DEMO_REVIEWER, DEMO_SPEECH_FILE, demo_ballot_reporters, demo_sheets, demo_speech
     from ..io.template_xlsx import write_template
 
