@@ -168,20 +168,29 @@ def _give_mode(temporary: Path, target: Path) -> None:
         pass
 
 
-def _replace_via_temporary(target: Path, fill: Callable[[Path], None],
-                           verify: Callable[[Path], None] | None, faults: bool = True) -> Path:
+def _new_temporary(target: Path) -> Path:
+    """An empty temporary file beside `target` (same folder, so the rename is atomic)."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=_temporary_prefix(target), suffix=target.suffix, dir=target.parent)
         os.close(fd)
     except OSError as exc:
         raise OutputError(f"无法在“{target.parent}”中写入文件：{describe_os_error(exc)}") from None
-    temporary = Path(name)
+    return Path(name)
+
+
+def _fill_and_sync(temporary: Path, target: Path, fill: Callable[[Path], None]) -> None:
+    _give_mode(temporary, target)
+    fill(temporary)
+    with open(temporary, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _replace_via_temporary(target: Path, fill: Callable[[Path], None],
+                           verify: Callable[[Path], None] | None, faults: bool = True) -> Path:
+    temporary = _new_temporary(target)
     try:
-        _give_mode(temporary, target)
-        fill(temporary)
-        with open(temporary, "rb+") as handle:
-            os.fsync(handle.fileno())
+        _fill_and_sync(temporary, target, fill)
         if verify is not None:
             verify(temporary)
         if faults:
@@ -213,18 +222,9 @@ def write_temporary(target: Path, fill: Callable[[Path], None]) -> Path:
     temporary is gone and OutputError names `target` (never the temporary)."""
     target = Path(target)
     refuse_if_open(target)
+    temporary = _new_temporary(target)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=_temporary_prefix(target), suffix=target.suffix, dir=target.parent)
-        os.close(fd)
-    except OSError as exc:
-        raise OutputError(f"无法在“{target.parent}”中写入文件：{describe_os_error(exc)}") from None
-    temporary = Path(name)
-    try:
-        _give_mode(temporary, target)
-        fill(temporary)
-        with open(temporary, "rb+") as handle:
-            os.fsync(handle.fileno())
+        _fill_and_sync(temporary, target, fill)
     except BaseException as exc:
         try:
             if temporary.exists():
