@@ -631,6 +631,31 @@ def _refuse_settings_formulas(named: Path, before: Snapshot) -> None:
                           "或在 Excel 中用“述评”选项卡上的按钮完成此操作")
 
 
+def replace_with_backup(path: Path, original: bytes, data: bytes, stamp: os.stat_result,
+                        check: Callable[[Path], None], now: _dt.datetime | None, keep_backups: int,
+                        step: Callable[[str], None]) -> Path:
+    """The last steps of every edit, whichever writer made `data`: `check` the written
+    temporary and that nobody saved the file since it was read (`stamp`), back up the
+    original, rename the new bytes over it (the backup removed again if that fails) and
+    prune the tool's backups, never the one just written. Returns the backup."""
+    def verify(temporary: Path) -> None:
+        check(temporary)
+        current = path.stat()
+        if (current.st_size, current.st_mtime_ns) != (stamp.st_size, stamp.st_mtime_ns):
+            raise OutputError(f"“{path.name}”在处理期间被其他程序修改过，已放弃保存，请重新运行")
+
+    step("正在写入备份…")
+    backup = write_backup(path, original, now or _dt.datetime.now())
+    fault_point("after-backup")
+    try:
+        atomic_write_bytes(path, data, verify)
+    except BaseException:
+        backup.unlink(missing_ok=True)   # the original is untouched: its copy is clutter
+        raise
+    prune_backups(path, keep_backups, backup)
+    return backup
+
+
 class EditSession:
     """One edit of one workbook, under its lock (`open_edit`): `load()` reads the Book the
     step decides from, `apply(fn)` changes the workbook; both see the same file."""
@@ -711,19 +736,8 @@ class EditSession:
             problems = compare_values(before, after, edit.regions, dropped)
             if problems:
                 raise OutputError("写出的工作簿与原内容核对不一致，已放弃保存，原文件未改动：" + "；".join(problems))
-            current = path.stat()
-            if (current.st_size, current.st_mtime_ns) != (stamp.st_size, stamp.st_mtime_ns):
-                raise OutputError(f"“{path.name}”在处理期间被其他程序修改过，已放弃保存，请重新运行")
 
-        step("正在写入备份…")
-        backup = write_backup(path, original, now or _dt.datetime.now())
-        fault_point("after-backup")
-        try:
-            atomic_write_bytes(path, data, verify)
-        except BaseException:
-            backup.unlink(missing_ok=True)   # the original is untouched: its copy is clutter
-            raise
-        prune_backups(path, keep_backups, backup)
+        backup = replace_with_backup(path, original, data, stamp, verify, now, keep_backups, step)
         self.result = EditResult(self.named, True, backup, edit.summary, dropped,
                                  self._notes(dropped, formulas, survey, stamp))
         return self.result

@@ -691,8 +691,7 @@ def write_plan(path: Path, original: bytes, stamp, sheet_parts: dict[str, str], 
     Returns editing.EditResult."""
     import tempfile
 
-    from .atomic import atomic_write_bytes, fault_point
-    from .editing import BACKUPS_KEPT, EditResult, prune_backups, write_backup
+    from .editing import BACKUPS_KEPT, EditResult, replace_with_backup
 
     step = step or (lambda message: None)
     refuse_unwritable(path)
@@ -709,19 +708,9 @@ def write_plan(path: Path, original: bytes, stamp, sheet_parts: dict[str, str], 
             problems = verify_package(source, temporary, changed, sheet_parts)
             if problems:
                 raise OutputError("写出的工作簿与原内容核对不一致，已放弃保存，原文件未改动：" + "；".join(problems))
-            current = path.stat()
-            if (current.st_size, current.st_mtime_ns) != (stamp.st_size, stamp.st_mtime_ns):
-                raise OutputError(f"“{path.name}”在处理期间被其他程序修改过，已放弃保存，请重新运行")
 
-        step("正在写入备份…")
-        backup = write_backup(path, original, now or _dt.datetime.now())
-        fault_point("after-backup")
-        try:
-            atomic_write_bytes(path, data, verify)
-        except BaseException:
-            backup.unlink(missing_ok=True)
-            raise
-    prune_backups(path, BACKUPS_KEPT if keep_backups is None else keep_backups)
+        backup = replace_with_backup(path, original, data, stamp, verify, now,
+                                     BACKUPS_KEPT if keep_backups is None else keep_backups, step)
     return EditResult(named or path, True, backup, list(plan.summary))
 
 
