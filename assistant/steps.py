@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from workbook import api
+from workbook.comments import describe_match
 from workbook.issues import summary_line
 
 Say = Callable[[str], None]
@@ -237,19 +238,6 @@ def forms(path: Path, params: dict, say: Say) -> Report:
     report.file(run.output)
     report.folder = str(api.output_dir(path))
     return report
-
-
-def describe_match(match) -> str:
-    block = match.block
-    spoken = f"第 {block.line} 行“请{block.who}同志述职”"
-    if match.reporter is None:
-        return f"✗ {spoken}：与“述职人”表中的任何人都对不上（党组织、姓名均不符），未导入，请在“点评”中手工录入"
-    how = {"顺序": "按述职顺序"}.get(match.how, f"按{match.how}")
-    line = f"✓ {spoken} → {match.reporter.id} {match.reporter.name}（{how}匹配）"
-    if match.how == "顺序":
-        others = "、".join(f"{r.id} {r.name}" for r in match.candidates)
-        line += f"，请核对：符合“{block.organization or block.name}”的有 {others}"
-    return line
 
 
 def import_comments(path: Path, params: dict, say: Say) -> Report:

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Callable, Optional, Sequence
 
 import typer
 
+from .comments import describe_match
 from .errors import ShupingError
 from .issues import Issue, has_errors, issues_to_json, render_issue, summary_line
 
@@ -1013,24 +1014,6 @@ def carry(old: Annotated[Path, typer.Argument(help="上一年度的工作簿", s
 
 comments_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="点评：从讲话稿导入点评。\n\n示例：shuping comments import 2024述职评议.xlsx 点评讲话.docx --dry-run")
 app.add_typer(comments_app, name="comments")
-
-
-def describe_match(match) -> str:
-    block = match.block
-    spoken = f"第 {block.line} 行“请{block.who}同志述职”"
-    if match.reporter is None:
-        return f"✗ {spoken}：与“述职人”表中的任何人都对不上（党组织、姓名均不符），未导入，请在“点评”中手工录入"
-    how = {"顺序": "按述职顺序"}.get(match.how, f"按{match.how}")
-    line = f"✓ {spoken} → {match.reporter.id} {match.reporter.name}（{how}匹配）"
-    if match.how == "顺序":
-        others = "、".join(f"{r.id} {r.name}" for r in match.candidates)
-        line += f"，请核对：符合“{block.organization or block.name}”的有 {others}"
-    if match.spoken_name:
-        line += (f"\n  ⚠ 警告：讲话稿中的姓名“{match.spoken_name}”与述职人“{match.reporter.name}”不同，"
-                 f"请核对是否对应正确（“述职人”表或讲话稿有误时请改正）")
-    if match.unmasked:
-        line += f"\n  · 点评中 {match.unmasked} 处遮掩的姓名（如“**同志”）已换成“{match.reporter.name}同志”"
-    return line
 
 
 @comments_app.command("import")

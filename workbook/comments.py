@@ -266,3 +266,22 @@ def match_blocks(blocks: Sequence[SpeechBlock], reporters: Sequence[Reporter]) -
         differs = spoken if spoken and not _MASK.search(spoken) and spoken != _norm(chosen.name) else ""
         matches.append(BlockMatch(block, chosen, how, candidates, differs))
     return matches
+
+
+def describe_match(match) -> str:
+    """One matched (or unmatched) speech block in words, as every door shows it."""
+    block = match.block
+    spoken = f"第 {block.line} 行“请{block.who}同志述职”"
+    if match.reporter is None:
+        return f"✗ {spoken}：与“述职人”表中的任何人都对不上（党组织、姓名均不符），未导入，请在“点评”中手工录入"
+    how = {"顺序": "按述职顺序"}.get(match.how, f"按{match.how}")
+    line = f"✓ {spoken} → {match.reporter.id} {match.reporter.name}（{how}匹配）"
+    if match.how == "顺序":
+        others = "、".join(f"{r.id} {r.name}" for r in match.candidates)
+        line += f"，请核对：符合“{block.organization or block.name}”的有 {others}"
+    if match.spoken_name:
+        line += (f"\n  ⚠ 警告：讲话稿中的姓名“{match.spoken_name}”与述职人“{match.reporter.name}”不同，"
+                 f"请核对是否对应正确（“述职人”表或讲话稿有误时请改正）")
+    if match.unmasked:
+        line += f"\n  · 点评中 {match.unmasked} 处遮掩的姓名（如“**同志”）已换成“{match.reporter.name}同志”"
+    return line
